@@ -1,0 +1,1 @@
+"""Customer-journey stages and messages for Saleor shops."""

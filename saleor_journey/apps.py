@@ -1,0 +1,17 @@
+"""Django app configuration: Saleor adds `saleor_journey` to INSTALLED_APPS itself."""
+
+from django.apps import AppConfig
+
+
+class SaleorJourneyConfig(AppConfig):
+    name = "saleor_journey"
+    label = "saleor_journey"
+    verbose_name = "Customer Journey"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Receivers for Saleor models are connected lazily by "app_label.Model"
+        # strings, so nothing here imports Saleor.
+        from .plugins import receivers
+
+        receivers.connect()

@@ -1,0 +1,213 @@
+"""Saleor objects -> plain journey events; the only place that knows Saleor's model fields.
+
+Every function reads attributes already loaded on the object Saleor hands to
+the hook (no lazy relation that would cost a query) and returns ``None`` with
+a log line when the object cannot be tied to a person.
+"""
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from ..core.events import EventKind, EventSource, JourneyEvent, Subject
+from ..core.identity import normalise_email
+from ..services.recording import ExtraRead
+
+logger = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def _subject(user_id: Any, raw_email: str | None, what: str) -> Subject | None:
+    """Who the object belongs to; None (logged) when nobody can be identified."""
+    email = normalise_email(raw_email)
+    if raw_email and email is None:
+        logger.info("journey: %s has a malformed email; tracking it by user only", what)
+    if user_id is None and email is None:
+        logger.info("journey: %s has neither a user nor a valid email; not tracked", what)
+        return None
+    return Subject(user_id=int(user_id) if user_id is not None else None, email=email)
+
+
+def _cached_slug(obj: Any) -> str | None:
+    """The channel slug when the channel is already loaded (Saleor's manager loads it)."""
+    field = type(obj)._meta.get_field("channel")
+    if field.is_cached(obj):
+        channel = field.get_cached_value(obj)
+        return getattr(channel, "slug", None)
+    return None
+
+
+def _money(amount: Any) -> str | None:
+    return str(Decimal(amount)) if amount is not None else None
+
+
+# Customers ---------------------------------------------------------------
+
+
+def account_created(user: Any, now: datetime) -> JourneyEvent | None:
+    subject = _subject(user.pk, user.email, f"user {user.pk}")
+    if subject is None:
+        return None
+    return JourneyEvent(
+        kind=EventKind.ACCOUNT_CREATED,
+        subject=subject,
+        dedupe_key=f"user:{user.pk}:created",
+        occurred_at=getattr(user, "date_joined", None) or now,
+        payload={"language": getattr(user, "language_code", None)},
+    )
+
+
+def account_updated(user: Any, now: datetime) -> JourneyEvent | None:
+    subject = _subject(user.pk, user.email, f"user {user.pk}")
+    if subject is None:
+        return None
+    updated_at = getattr(user, "updated_at", None) or now
+    return JourneyEvent(
+        kind=EventKind.ACCOUNT_UPDATED,
+        subject=subject,
+        dedupe_key=f"user:{user.pk}:updated:{updated_at.isoformat()}",
+        occurred_at=updated_at,
+    )
+
+
+# Checkouts ---------------------------------------------------------------
+
+
+def checkout_lines_read(checkout_token: Any) -> ExtraRead:
+    """The checkout's line count and ``[[variant_id, quantity], ...]``, read in the recorder's SELECT."""
+    from saleor.checkout.models import CheckoutLine
+
+    table = CheckoutLine._meta.db_table
+    return ExtraRead(
+        sql=(
+            "SELECT json_build_object('lines', count(*), 'line_snapshot',"
+            " COALESCE(json_agg(json_build_array(variant_id, quantity) ORDER BY created_at), '[]'))"
+            f" FROM {table} WHERE checkout_id = %s AND variant_id IS NOT NULL"
+        ),
+        params=(checkout_token,),
+    )
+
+
+def checkout_event(checkout: Any, kind: EventKind, now: datetime) -> tuple[JourneyEvent, ExtraRead] | None:
+    """A checkout created or changed; the line count arrives through the extra read."""
+    token = checkout.pk
+    subject = _subject(checkout.user_id, checkout.email, f"checkout {str(token)[:8]}…")
+    if subject is None:
+        return None
+    changed_at = getattr(checkout, "last_change", None) or now
+    suffix = "created" if kind is EventKind.CHECKOUT_CREATED else f"updated:{changed_at.isoformat()}"
+    event = JourneyEvent(
+        kind=kind,
+        subject=subject,
+        dedupe_key=f"checkout:{token}:{suffix}",
+        occurred_at=changed_at,
+        channel=_cached_slug(checkout),
+        payload={
+            "checkout": str(token),
+            "currency": getattr(checkout, "currency", None),
+            "total": _money(getattr(checkout, "total_gross_amount", None)),
+            "language": getattr(checkout, "language_code", None),
+        },
+    )
+    return event, checkout_lines_read(token)
+
+
+def checkout_deleted(checkout: Any, now: datetime) -> JourneyEvent | None:
+    token = checkout.pk
+    subject = _subject(checkout.user_id, checkout.email, f"deleted checkout {str(token)[:8]}…")
+    if subject is None:
+        return None
+    return JourneyEvent(
+        kind=EventKind.CHECKOUT_DELETED,
+        subject=subject,
+        dedupe_key=f"checkout:{token}:deleted",
+        occurred_at=now,
+        channel=_cached_slug(checkout),
+        payload={"checkout": str(token)},
+    )
+
+
+# Orders ------------------------------------------------------------------
+
+ORDER_KEY_SUFFIX = {
+    EventKind.ORDER_PLACED: "placed",
+    EventKind.ORDER_PAID: "paid",
+    EventKind.ORDER_FULFILLED: "fulfilled",
+    EventKind.ORDER_VOIDED: "voided",
+}
+
+
+def order_subject(order: Any) -> Subject | None:
+    subject = _subject(order.user_id, order.user_email, f"order {getattr(order, 'number', order.pk)}")
+    if subject is None:
+        return None
+    return Subject(user_id=subject.user_id, email=subject.email, anchor_key=f"order:{order.pk}:placed")
+
+
+def order_payload(order: Any) -> dict[str, Any]:
+    return {
+        "order": str(order.pk),
+        "number": getattr(order, "number", None),
+        "total": _money(getattr(order, "total_gross_amount", None)),
+        "currency": getattr(order, "currency", None),
+        "checkout": getattr(order, "checkout_token", None) or None,
+        "origin": getattr(order, "origin", None),
+        "language": getattr(order, "language_code", None),
+    }
+
+
+def order_event(
+    order: Any,
+    kind: EventKind,
+    now: datetime,
+    source: EventSource = EventSource.LIVE,
+    suffix: str | None = None,
+) -> JourneyEvent | None:
+    """An order event keyed on Saleor's order id.
+
+    Cancellation and full refund share the ``voided`` key: whichever comes
+    first takes the order back, the other is a duplicate.
+    """
+    subject = order_subject(order)
+    if subject is None:
+        return None
+    occurred_at = order.created_at if kind is EventKind.ORDER_PLACED and order.created_at else now
+    return JourneyEvent(
+        kind=kind,
+        subject=subject,
+        dedupe_key=f"order:{order.pk}:{suffix or ORDER_KEY_SUFFIX[kind]}",
+        occurred_at=occurred_at,
+        channel=_cached_slug(order),
+        payload=order_payload(order),
+        source=source,
+    )
+
+
+def order_refunded(order: Any, now: datetime) -> JourneyEvent | None:
+    """A (possibly partial) refund; keyed on the order's update time, as Saleor has no refund id here."""
+    updated_at = getattr(order, "updated_at", None) or now
+    return order_event(order, EventKind.ORDER_REFUNDED, now, suffix=f"refunded:{updated_at.isoformat()}")
+
+
+def fulfillment_created(fulfillment: Any, now: datetime) -> JourneyEvent | None:
+    """A fulfillment; tied to its order's journey through the order's ``placed`` event."""
+    order_field = type(fulfillment)._meta.get_field("order")
+    if order_field.is_cached(fulfillment):
+        order = order_field.get_cached_value(fulfillment)
+        subject = order_subject(order)
+        payload = order_payload(order)
+    else:
+        subject = Subject(anchor_key=f"order:{fulfillment.order_id}:placed")
+        payload = {"order": str(fulfillment.order_id)}
+    if subject is None:
+        return None
+    return JourneyEvent(
+        kind=EventKind.FULFILLMENT_CREATED,
+        subject=subject,
+        dedupe_key=f"fulfillment:{fulfillment.pk}:created",
+        occurred_at=getattr(fulfillment, "created_at", None) or now,
+        payload={**payload, "fulfillment": str(fulfillment.pk)},
+    )

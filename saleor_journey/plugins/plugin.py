@@ -1,0 +1,234 @@
+"""The Saleor plugin: a thin adapter from Saleor hooks to the journey recorder.
+
+Saleor calls every hook inside the customer's request (or a Celery task
+finishing it) and does not catch exceptions, so each hook here catches and
+logs everything, never touches the network, and returns ``previous_value``.
+"""
+
+import logging
+from collections.abc import Callable
+from functools import cached_property
+from typing import Any
+
+from django.http import HttpResponse, HttpResponseNotFound, JsonResponse
+from django.utils import timezone
+from saleor.plugins.base_plugin import BasePlugin, ConfigurationTypeField
+
+from ..config import DEFAULT_METADATA_KEY, JourneySettings
+from ..core.events import EventKind
+from ..services.erasure import erase_person
+from ..services.recording import ExtraRead, JourneyRecorder, StageMirror
+from . import events
+
+logger = logging.getLogger(__name__)
+
+PLUGIN_ID = "saleor.journey"
+
+CHANNEL_SETTINGS_HELP = (
+    "JSON object keyed by channel slug, for values that differ per channel. Keys per "
+    'channel: storefront_url, sender_email, sender_name, language. Example: {"default-channel": '
+    '{"storefront_url": "https://shop.example.com", "sender_email": "shop@example.com", '
+    '"sender_name": "Example Shop", "language": "it"}}'
+)
+
+
+def stage_mirror(metadata_key: str) -> StageMirror:
+    """Where the stage lands in Saleor: ``User.private_metadata[metadata_key]``."""
+    from saleor.account.models import User
+
+    meta = User._meta
+    return StageMirror(
+        table=meta.db_table,
+        pk_column=meta.pk.column,
+        json_column=meta.get_field("private_metadata").column,
+        key=metadata_key,
+        touch_column=meta.get_field("updated_at").column,
+    )
+
+
+class JourneyPlugin(BasePlugin):
+    """Customer Journey: stage tagging for every customer, from Saleor's own events."""
+
+    PLUGIN_ID = PLUGIN_ID
+    PLUGIN_NAME = "Customer Journey"
+    PLUGIN_DESCRIPTION = (
+        "Follows every customer through awareness, consideration, purchase, retention, "
+        "advocacy and lapsed, records the history, and writes the current stage into the "
+        "customer's private metadata."
+    )
+    CONFIGURATION_PER_CHANNEL = False
+    DEFAULT_ACTIVE = False
+    DEFAULT_CONFIGURATION = [
+        {"name": "metadata_key", "value": DEFAULT_METADATA_KEY},
+        {"name": "lapse_days", "value": "180"},
+        {"name": "retention_min_orders", "value": "2"},
+        {"name": "retention_window_days", "value": "365"},
+        {"name": "advocacy_min_rating", "value": "4"},
+        {"name": "advocacy_min_nps", "value": "9"},
+        {"name": "channel_settings", "value": ""},
+    ]
+    CONFIG_STRUCTURE = {
+        "metadata_key": {
+            "type": ConfigurationTypeField.STRING,
+            "help_text": "Private-metadata key on the customer that holds the current stage.",
+            "label": "Stage metadata key",
+        },
+        "lapse_days": {
+            "type": ConfigurationTypeField.STRING,
+            "help_text": "Days without an order after which a buyer counts as lapsed.",
+            "label": "Lapse after (days)",
+        },
+        "retention_min_orders": {
+            "type": ConfigurationTypeField.STRING,
+            "help_text": "Orders (not cancelled or refunded) that make a buyer a repeat customer.",
+            "label": "Orders for retention",
+        },
+        "retention_window_days": {
+            "type": ConfigurationTypeField.STRING,
+            "help_text": "Loyalty engagement after a purchase counts as retention for this many days.",
+            "label": "Retention window (days)",
+        },
+        "advocacy_min_rating": {
+            "type": ConfigurationTypeField.STRING,
+            "help_text": "Lowest review rating (1-5) that makes a buyer an advocate.",
+            "label": "Advocacy rating",
+        },
+        "advocacy_min_nps": {
+            "type": ConfigurationTypeField.STRING,
+            "help_text": "Lowest NPS answer (0-10) that makes a buyer an advocate.",
+            "label": "Advocacy NPS score",
+        },
+        "channel_settings": {
+            "type": ConfigurationTypeField.MULTILINE,
+            "help_text": CHANNEL_SETTINGS_HELP,
+            "label": "Per-channel settings",
+        },
+    }
+
+    @classmethod
+    def validate_plugin_configuration(cls, plugin_configuration: Any, **kwargs: Any) -> None:
+        """Refuse an invalid form in the Dashboard (ConfigurationError is a ValidationError)."""
+        JourneySettings.from_configuration(plugin_configuration.configuration)
+
+    # Built on first use: Saleor instantiates plugins on every request.
+    @cached_property
+    def settings(self) -> JourneySettings:
+        return JourneySettings.from_configuration(self.configuration)
+
+    @cached_property
+    def recorder(self) -> JourneyRecorder:
+        return recorder_for(self.settings)
+
+    def _record(self, hook: str, build: Callable[[], Any]) -> None:
+        """Run one hook's work; log and swallow any failure so Saleor's request goes on."""
+        try:
+            built = build()
+            if built is None:
+                return
+            event, reads = built if isinstance(built, tuple) else (built, ())
+            if isinstance(reads, ExtraRead):
+                reads = (reads,)
+            self.recorder.record(event, reads)
+        except Exception:
+            logger.exception("journey: %s hook failed; Saleor's request continues", hook)
+
+    def _now(self):  # noqa: ANN202 - a datetime
+        return timezone.now()
+
+    # Customers -------------------------------------------------------------
+
+    def customer_created(self, customer: Any, previous_value: Any = None, **kwargs: Any) -> Any:
+        self._record("customer_created", lambda: events.account_created(customer, self._now()))
+        return previous_value
+
+    def customer_updated(self, customer: Any, previous_value: Any = None, **kwargs: Any) -> Any:
+        self._record("customer_updated", lambda: events.account_updated(customer, self._now()))
+        return previous_value
+
+    def customer_deleted(self, customer: Any, previous_value: Any = None, **kwargs: Any) -> Any:
+        self._erase("customer_deleted", customer)
+        return previous_value
+
+    def account_deleted(self, user: Any, previous_value: Any = None, **kwargs: Any) -> Any:
+        self._erase("account_deleted", user)
+        return previous_value
+
+    def _erase(self, hook: str, user: Any) -> None:
+        try:
+            erase_person(user.pk, getattr(user, "email", None))
+        except Exception:
+            logger.exception("journey: %s erasure failed for user %s", hook, getattr(user, "pk", None))
+
+    # Checkouts -------------------------------------------------------------
+
+    def checkout_created(self, checkout: Any, previous_value: Any = None, **kwargs: Any) -> Any:
+        self._record(
+            "checkout_created",
+            lambda: events.checkout_event(checkout, EventKind.CHECKOUT_CREATED, self._now()),
+        )
+        return previous_value
+
+    def checkout_updated(self, checkout: Any, previous_value: Any = None, **kwargs: Any) -> Any:
+        self._record(
+            "checkout_updated",
+            lambda: events.checkout_event(checkout, EventKind.CART_UPDATED, self._now()),
+        )
+        return previous_value
+
+    # Orders ----------------------------------------------------------------
+
+    def _order(self, hook: str, order: Any, kind: EventKind) -> None:
+        self._record(hook, lambda: events.order_event(order, kind, self._now()))
+
+    def order_created(self, order: Any, previous_value: Any = None, **kwargs: Any) -> Any:
+        self._order("order_created", order, EventKind.ORDER_PLACED)
+        return previous_value
+
+    def order_bulk_created(self, orders: Any, previous_value: Any = None, **kwargs: Any) -> Any:
+        for order in orders or ():
+            self._order("order_bulk_created", order, EventKind.ORDER_PLACED)
+        return previous_value
+
+    def order_paid(self, order: Any, previous_value: Any = None, **kwargs: Any) -> Any:
+        self._order("order_paid", order, EventKind.ORDER_PAID)
+        return previous_value
+
+    def order_fully_paid(self, order: Any, previous_value: Any = None, **kwargs: Any) -> Any:
+        self._order("order_fully_paid", order, EventKind.ORDER_PAID)
+        return previous_value
+
+    def order_fulfilled(self, order: Any, previous_value: Any = None, **kwargs: Any) -> Any:
+        self._order("order_fulfilled", order, EventKind.ORDER_FULFILLED)
+        return previous_value
+
+    def order_cancelled(self, order: Any, previous_value: Any = None, **kwargs: Any) -> Any:
+        self._order("order_cancelled", order, EventKind.ORDER_VOIDED)
+        return previous_value
+
+    def order_fully_refunded(self, order: Any, previous_value: Any = None, **kwargs: Any) -> Any:
+        self._order("order_fully_refunded", order, EventKind.ORDER_VOIDED)
+        return previous_value
+
+    def order_refunded(self, order: Any, previous_value: Any = None, **kwargs: Any) -> Any:
+        self._record("order_refunded", lambda: events.order_refunded(order, self._now()))
+        return previous_value
+
+    def fulfillment_created(self, fulfillment: Any, previous_value: Any = None, **kwargs: Any) -> Any:
+        self._record("fulfillment_created", lambda: events.fulfillment_created(fulfillment, self._now()))
+        return previous_value
+
+    # HTTP route: /plugins/global/saleor.journey/<path> -----------------------
+
+    def webhook(self, request: Any, path: str, previous_value: Any = None, **kwargs: Any) -> HttpResponse:
+        # The legacy /plugins/<id>/ route reaches inactive plugins too.
+        if not self.active:
+            return HttpResponseNotFound()
+        if path.rstrip("/") == "/health":
+            return JsonResponse({"plugin": PLUGIN_ID, "status": "ok"})
+        return previous_value if isinstance(previous_value, HttpResponse) else HttpResponseNotFound()
+
+
+def recorder_for(settings: JourneySettings) -> JourneyRecorder:
+    """A recorder for code that runs outside a hook (receivers, tasks, the backfill)."""
+    return JourneyRecorder(settings.policy, stage_mirror(settings.metadata_key))
+

@@ -1,0 +1,47 @@
+"""Erasing a person's journey data when their Saleor account is deleted (GDPR)."""
+
+import logging
+
+from django.db import connection
+
+from ..core.identity import normalise_email
+from ..models import Journey, JourneyEvent, StageTransition
+from .db import savepoint_if_in_transaction
+
+logger = logging.getLogger(__name__)
+
+J = Journey._meta.db_table
+E = JourneyEvent._meta.db_table
+T = StageTransition._meta.db_table
+
+_ERASE_SQL = f"""
+WITH own AS (
+  SELECT id FROM {J} WHERE user_id = %s OR (%s::text IS NOT NULL AND email = %s)
+), ids AS (
+  SELECT id FROM own UNION SELECT id FROM {J} WHERE merged_into_id IN (SELECT id FROM own)
+), dt AS (
+  DELETE FROM {T} WHERE journey_id IN (SELECT id FROM ids)
+), de AS (
+  DELETE FROM {E} WHERE journey_id IN (SELECT id FROM ids)
+), dj AS (
+  DELETE FROM {J} WHERE id IN (SELECT id FROM ids) RETURNING id
+)
+SELECT count(*) FROM dj
+"""
+
+
+def erase_person(user_id: int | None, email: str | None) -> int:
+    """Delete every journey, event and stage change of this user or address; return journeys erased.
+
+    Guest journeys under the same address and guest journeys merged into the
+    account go too: they are the same person's history.
+    """
+    address = normalise_email(email)
+    if user_id is None and address is None:
+        return 0
+    with savepoint_if_in_transaction(), connection.cursor() as cursor:
+        cursor.execute(_ERASE_SQL, [user_id, address, address])
+        (erased,) = cursor.fetchone()
+    if erased:
+        logger.info("journey: erased %d journey(s) of user %s", erased, user_id)
+    return erased

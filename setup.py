@@ -1,0 +1,48 @@
+"""Packaging for saleor-journey, a customer-journey plugin for Saleor 3.21–3.23."""
+
+from setuptools import find_packages, setup
+
+setup(
+    name="saleor-journey",
+    version="0.1.0",
+    description=(
+        "Saleor plugin that tags every customer with a journey stage and sends "
+        "the messages that move them along."
+    ),
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.12,<3.13",
+    packages=find_packages(include=["saleor_journey", "saleor_journey.*"]),
+    include_package_data=True,
+    package_data={"saleor_journey": ["templates/**/*", "locale/**/*"]},
+    install_requires=[
+        # Ranges that install into Saleor 3.23's locked environment
+        # (constraints/saleor-3.23.28.txt); never list `saleor` itself.
+        "django>=5.2,<6",
+        "graphene>=2.1.9,<3",
+        "celery>=5.3,<6",
+        "psycopg>=3.1,<4",
+        "django-anymail>=13,<16",
+        "twilio>=9,<10",
+        "phonenumberslite>=8.13,<10",
+        "tqdm>=4.66,<5",
+    ],
+    extras_require={
+        "test": [
+            "pytest>=8,<10",
+            "pytest-django>=4.8,<5",
+            "hypothesis>=6.100,<7",
+            "redis>=5,<6",
+            "psycopg[binary]>=3.1,<4",
+        ],
+    },
+    entry_points={
+        "saleor.plugins": [
+            "saleor_journey = saleor_journey.plugins.plugin:JourneyPlugin",
+        ],
+    },
+    classifiers=[
+        "Framework :: Django :: 5.2",
+        "Programming Language :: Python :: 3.12",
+    ],
+)

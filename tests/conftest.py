@@ -1,0 +1,100 @@
+"""Fixtures shared by the suite: Saleor's contract double, small factories, an active plugin."""
+
+import itertools
+import uuid
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+_numbers = itertools.count(1000)
+
+
+@pytest.fixture
+def channel(db: Any) -> Any:
+    from saleor.channel.models import Channel
+
+    return Channel.objects.create(name="Italia", slug="it", currency_code="EUR", is_active=True)
+
+
+@pytest.fixture
+def make_user(db: Any) -> Callable[..., Any]:
+    from saleor.account.models import User
+
+    def make(email: str | None = None, **fields: Any) -> Any:
+        return User.objects.create(email=email or f"user{next(_numbers)}@example.com", **fields)
+
+    return make
+
+
+@pytest.fixture
+def make_variant(db: Any) -> Callable[..., Any]:
+    from saleor.product.models import Product, ProductVariant
+
+    def make(name: str = "Caffè") -> Any:
+        n = next(_numbers)
+        product = Product.objects.create(name=name, slug=f"p-{n}")
+        return ProductVariant.objects.create(product=product, name="250 g", sku=f"SKU-{n}")
+
+    return make
+
+
+@pytest.fixture
+def make_checkout(channel: Any, make_variant: Callable[..., Any]) -> Callable[..., Any]:
+    from saleor.checkout.models import Checkout, CheckoutLine
+
+    def make(email: str | None = "guest@example.com", user: Any = None, lines: int = 1) -> Any:
+        checkout = Checkout.objects.create(email=email, user=user, channel=channel, currency="EUR")
+        for _ in range(lines):
+            CheckoutLine.objects.create(checkout=checkout, variant=make_variant(), quantity=2)
+        return checkout
+
+    return make
+
+
+@pytest.fixture
+def make_order(channel: Any) -> Callable[..., Any]:
+    from saleor.order.models import Order
+
+    def make(user: Any = None, email: str = "", checkout: Any = None, **fields: Any) -> Any:
+        if user is not None and not email:
+            email = user.email
+        return Order.objects.create(
+            number=next(_numbers),
+            user=user,
+            user_email=email,
+            channel=channel,
+            currency="EUR",
+            total_gross_amount=fields.pop("total", Decimal("42.50")),
+            checkout_token=str(checkout.pk) if checkout is not None else str(uuid.uuid4()),
+            **fields,
+        )
+
+    return make
+
+
+def activate_plugin(configuration: list[dict] | None = None) -> Any:
+    """Store an active configuration the way Saleor's pluginUpdate does, and return a fresh manager."""
+    from saleor.plugins.manager import get_plugins_manager
+
+    from saleor_journey.plugins import runtime
+    from saleor_journey.plugins.plugin import PLUGIN_ID
+
+    get_plugins_manager(allow_replica=False).save_plugin_configuration(
+        PLUGIN_ID, None, {"active": True, "configuration": configuration or []}
+    )
+    runtime.forget()
+    return get_plugins_manager(allow_replica=False)
+
+
+@pytest.fixture
+def manager(db: Any) -> Any:
+    """A Saleor plugins manager with Customer Journey active and default settings."""
+    return activate_plugin()
+
+
+@pytest.fixture
+def now() -> Any:
+    return timezone.now()

@@ -1,0 +1,42 @@
+"""Mirror of ``saleor/checkout/models.py`` (line 110): Checkout and CheckoutLine columns the plugin reads.
+
+The primary key is ``token`` (a UUID); ``user`` cascades on delete; ``email``
+is nullable (``get_customer_email`` falls back to the user's); ``last_change``
+is bumped on every save Saleor makes.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Checkout(models.Model):
+    token = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_change = models.DateTimeField(auto_now=True, db_index=True)
+    completing_started_at = models.DateTimeField(blank=True, null=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, blank=True, null=True, related_name="checkouts", on_delete=models.CASCADE
+    )
+    email = models.EmailField(blank=True, null=True)
+    channel = models.ForeignKey("channel.Channel", related_name="checkouts", on_delete=models.PROTECT)
+    currency = models.CharField(max_length=3)
+    total_gross_amount = models.DecimalField(max_digits=20, decimal_places=3, default=0)
+    language_code = models.CharField(max_length=35, default="en")
+
+    def get_customer_email(self) -> str | None:
+        if self.email:
+            return self.email
+        if self.user:
+            return self.user.email
+        return None
+
+
+class CheckoutLine(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    checkout = models.ForeignKey(Checkout, related_name="lines", on_delete=models.CASCADE)
+    variant = models.ForeignKey("product.ProductVariant", related_name="+", on_delete=models.CASCADE)
+    quantity = models.PositiveIntegerField()

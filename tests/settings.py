@@ -1,0 +1,74 @@
+"""Django settings for the test suite: Saleor's contract double plus this plugin, on real services.
+
+Connections come from the environment with local defaults: ``DATABASE_URL``-style
+pieces (``POSTGRES_HOST`` ...) and ``CELERY_BROKER_URL``.
+"""
+
+import os
+import sys
+from importlib.metadata import entry_points
+from pathlib import Path
+
+CONTRACT = Path(__file__).resolve().parent / "contract"
+if str(CONTRACT) not in sys.path:
+    sys.path.insert(0, str(CONTRACT))
+
+SECRET_KEY = "tests-only-secret-key-not-for-production"  # noqa: S105
+DEBUG = False
+USE_TZ = True
+TIME_ZONE = "UTC"
+ALLOWED_HOSTS = ["*"]
+ROOT_URLCONF = "saleor.urls"
+AUTH_USER_MODEL = "account.User"
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+SALEOR_VERSION = os.environ.get("SALEOR_VERSION", "3.23")
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "saleor.account.apps.Config",
+    "saleor.channel.apps.Config",
+    "saleor.product.apps.Config",
+    "saleor.checkout.apps.Config",
+    "saleor.order.apps.Config",
+    "saleor.plugins.apps.Config",
+]
+MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]
+
+# Saleor's plugin discovery (saleor/settings.py:950-959): every installed
+# `saleor.plugins` entry point adds its *name* to INSTALLED_APPS and its
+# module:attr to PLUGINS. The plugin is found here only if pip installed it.
+BUILTIN_PLUGINS: list[str] = []
+EXTERNAL_PLUGINS: list[str] = []
+for entry_point in entry_points(group="saleor.plugins"):
+    plugin_path = f"{entry_point.module}.{entry_point.attr}"
+    if plugin_path not in BUILTIN_PLUGINS and plugin_path not in EXTERNAL_PLUGINS:
+        if entry_point.name not in INSTALLED_APPS:
+            INSTALLED_APPS.append(entry_point.name)
+        EXTERNAL_PLUGINS.append(plugin_path)
+PLUGINS = BUILTIN_PLUGINS + EXTERNAL_PLUGINS
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": os.environ.get("POSTGRES_DB", "saleor_journey"),
+        "USER": os.environ.get("POSTGRES_USER", "postgres"),
+        "PASSWORD": os.environ.get("POSTGRES_PASSWORD", ""),
+        "HOST": os.environ.get("POSTGRES_HOST", "127.0.0.1"),
+        "PORT": os.environ.get("POSTGRES_PORT", "5432"),
+        "TEST": {"NAME": os.environ.get("POSTGRES_TEST_DB", "test_saleor_journey")},
+    }
+}
+
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
+CELERY_TASK_ALWAYS_EAGER = False
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "redis://127.0.0.1:6379/14")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"saleor_journey": {"handlers": ["console"], "level": "INFO"}},
+}
