@@ -8,7 +8,7 @@ class PluginConfiguration(models.Model):
     name = models.CharField(max_length=128)
     channel = models.ForeignKey("channel.Channel", blank=True, null=True, on_delete=models.CASCADE)
     description = models.TextField(blank=True)
-    active = models.BooleanField(default=True)
+    active = models.BooleanField(default=False)
     configuration = models.JSONField(blank=True, null=True, default=dict)
 
     class Meta:
