@@ -17,10 +17,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, connection
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from ..core.events import JourneyEvent
+from ..core.events import JourneyEvent, Subject
 from ..core.rules import JourneyState, StagePolicy, Transition, apply_event, evaluate, merge_states, refine_event
 from ..core.stages import Stage
 from ..models import Journey, JourneyEvent as EventRow, StageTransition
@@ -28,7 +28,9 @@ from .db import savepoint_if_in_transaction
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 5
+#: Lock-free attempts before a writer that keeps losing races takes row locks instead.
+OPTIMISTIC_ATTEMPTS = 3
+MAX_ATTEMPTS = 8
 
 J = Journey._meta.db_table
 E = EventRow._meta.db_table
@@ -136,9 +138,12 @@ class JourneyRecorder:
         if not subject.is_identified():
             logger.info("journey: %s %s has no user or email; not tracked", event.kind, event.dedupe_key)
             return RecordResult(recorded=False)
-        for _attempt in range(MAX_ATTEMPTS):
+        for attempt in range(MAX_ATTEMPTS):
+            locked = attempt >= OPTIMISTIC_ATTEMPTS
             try:
-                with savepoint_if_in_transaction():
+                with transaction.atomic() if locked else savepoint_if_in_transaction():
+                    if locked:
+                        self._lock(subject)
                     outcome = self._attempt(event, reads)
             except IntegrityError:
                 outcome = None  # a concurrent writer recorded this event or created the journey
@@ -146,6 +151,16 @@ class JourneyRecorder:
                 return outcome
         logger.warning("journey: gave up recording %s after %d conflicting attempts", event.dedupe_key, MAX_ATTEMPTS)
         return RecordResult(recorded=False)
+
+    @staticmethod
+    def _lock(subject: Subject) -> None:
+        """Take the journeys' row locks, so a writer under heavy contention stops losing races."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id FROM {J} WHERE merged_into_id IS NULL AND (user_id = %s OR email = %s"
+                f" OR id = (SELECT journey_id FROM {E} WHERE dedupe_key = %s)) ORDER BY id FOR UPDATE",
+                [subject.user_id, subject.email, subject.anchor_key],
+            )
 
     def _attempt(self, event: JourneyEvent, reads: tuple[ExtraRead, ...]) -> RecordResult | None:
         subject = event.subject

@@ -210,9 +210,9 @@ def test_concurrent_deliveries_of_one_event_record_it_once(recorder: JourneyReco
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_different_events_of_a_new_guest_share_one_journey(recorder: JourneyRecorder, now: Any) -> None:
-    errors = _race(6, lambda i: recorder.record(order_placed(str(i), now)))
+    errors = _race(10, lambda i: recorder.record(order_placed(str(i), now)))
     assert errors == []
     journey = Journey.objects.get()
-    assert journey.events.count() == 6
-    assert journey.state["orders_placed"] == 6
+    assert journey.events.count() == 10
+    assert journey.state["orders_placed"] == 10
     assert journey.stage == "retention"
