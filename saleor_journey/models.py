@@ -91,6 +91,8 @@ class BackfillRun(models.Model):
     name = models.CharField(max_length=64, unique=True)
     position = models.CharField(max_length=300, default="")
     customers = models.PositiveBigIntegerField(default=0)
+    skipped = models.PositiveBigIntegerField(default=0)
+    orders = models.PositiveBigIntegerField(default=0)
     events = models.PositiveBigIntegerField(default=0)
     started_at = models.DateTimeField()
     updated_at = models.DateTimeField()
