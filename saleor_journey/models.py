@@ -14,11 +14,11 @@ class Journey(models.Model):
     into an account keeps its row with ``merged_into`` set and no state.
     """
 
-    key = models.CharField(max_length=300, unique=True)
+    key = models.CharField(max_length=300)
     user_id = models.BigIntegerField(null=True, blank=True, unique=True)
-    email = models.CharField(max_length=254, null=True, blank=True, db_index=True)
+    email = models.CharField(max_length=254, null=True, blank=True)
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="merged"
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="merged", db_index=False
     )
     stage = models.CharField(max_length=16, choices=[(s.value, s.value) for s in Stage])
     stage_since = models.DateTimeField()
@@ -29,7 +29,12 @@ class Journey(models.Model):
     updated_at = models.DateTimeField()
 
     class Meta:
+        # Plain btree indexes only: no LIKE (varchar_pattern_ops) twins, and merged_into is
+        # indexed only where set, so "merged_into IS NULL" never leads the planner to a full index scan.
+        constraints = [models.UniqueConstraint(fields=["key"], name="journey_key_uniq")]
         indexes = [
+            models.Index(fields=["email"], name="journey_email_idx"),
+            models.Index(fields=["merged_into"], name="journey_merged_idx", condition=models.Q(merged_into__isnull=False)),
             models.Index(fields=["stage", "stage_since"], name="journey_stage_idx"),
             models.Index(
                 fields=["last_order_at"],
@@ -45,9 +50,10 @@ class Journey(models.Model):
 class JourneyEvent(models.Model):
     """A recorded Saleor (or storefront) event; ``dedupe_key`` makes recording idempotent."""
 
-    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="events")
+    # Indexed through (journey, occurred_at) below.
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="events", db_index=False)
     kind = models.CharField(max_length=32, choices=[(k.value, k.value) for k in EventKind])
-    dedupe_key = models.CharField(max_length=200, unique=True)
+    dedupe_key = models.CharField(max_length=200)
     occurred_at = models.DateTimeField()
     recorded_at = models.DateTimeField()
     channel = models.CharField(max_length=255, null=True, blank=True)
@@ -57,6 +63,7 @@ class JourneyEvent(models.Model):
     payload = models.JSONField(default=dict)
 
     class Meta:
+        constraints = [models.UniqueConstraint(fields=["dedupe_key"], name="journey_event_dedupe_uniq")]
         indexes = [models.Index(fields=["journey", "occurred_at"], name="journey_event_time_idx")]
 
     def __str__(self) -> str:
@@ -66,9 +73,10 @@ class JourneyEvent(models.Model):
 class StageTransition(models.Model):
     """A stage change: who moved, from where, to where, why and when."""
 
-    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="transitions")
+    # Indexed through (journey, at) below; the event link is for reading history, never searched.
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="transitions", db_index=False)
     event = models.ForeignKey(
-        JourneyEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="transitions"
+        JourneyEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="transitions", db_index=False
     )
     from_stage = models.CharField(max_length=16, choices=[(s.value, s.value) for s in Stage])
     to_stage = models.CharField(max_length=16, choices=[(s.value, s.value) for s in Stage])

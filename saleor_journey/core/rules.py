@@ -7,6 +7,7 @@ makes a journey converge to the stage a replay of its sorted event log gives,
 however late or out of order Saleor delivers events.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -240,3 +241,16 @@ def apply_event(
     folded = fold_event(settled, event, policy)
     after_state, after = evaluate(folded, now, policy, event.kind.value)
     return after_state, [*before, *after]
+
+
+def replay(
+    events: Iterable[JourneyEvent], policy: StagePolicy, now: datetime
+) -> tuple[JourneyState, list[Transition]]:
+    """A journey from its whole log: events in time order, each at its own time, then settled at ``now``."""
+    state = JourneyState()
+    history: list[Transition] = []
+    for event in sorted(events, key=lambda e: e.occurred_at):
+        state, transitions = apply_event(state, event, event.occurred_at, policy)
+        history += transitions
+    state, transitions = evaluate(state, now, policy, ELAPSED_CAUSE)
+    return state, history + transitions

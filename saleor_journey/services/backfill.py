@@ -12,6 +12,7 @@ marked ``source=backfill`` and never trigger a message.
 
 import json
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,7 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ..core.events import EventKind, JourneyEvent, Subject
-from ..core.rules import ELAPSED_CAUSE, JourneyState, StagePolicy, Transition, apply_event, evaluate
+from ..core.rules import JourneyState, StagePolicy, Transition, replay
 from ..models import BackfillRun, Journey, JourneyEvent as EventRow, StageTransition
 from .recording import StageMirror
 
@@ -59,17 +60,6 @@ class BatchResult:
     orders: int
     events: int
     last_key: str
-
-
-def fold_history(events: Iterable[JourneyEvent], policy: StagePolicy, now: datetime) -> tuple[JourneyState, list[Transition]]:
-    """Replay events in time order, each at its own time, then settle at ``now``."""
-    state = JourneyState()
-    history: list[Transition] = []
-    for event in sorted(events, key=lambda e: e.occurred_at):
-        state, transitions = apply_event(state, event, event.occurred_at, policy)
-        history += transitions
-    state, transitions = evaluate(state, now, policy, ELAPSED_CAUSE)
-    return state, history + transitions
 
 
 _TEMP_TABLES = """
@@ -115,27 +105,50 @@ class Backfill:
         return run
 
     def run(self, customers: Iterator[Any], on_batch: Callable[[BatchResult], None] | None = None) -> BackfillRun:
-        """Consume ``customers`` (histories, or bare keys for untrackable ones) batch by batch."""
-        batch: list[Any] = []
-        for item in customers:
-            batch.append(item)
-            if len(batch) >= self.batch_size:
-                result = self.write_batch(batch)
-                if on_batch:
-                    on_batch(result)
-                batch = []
-        if batch:
-            result = self.write_batch(batch)
-            if on_batch:
-                on_batch(result)
+        """Consume ``customers`` (histories, or bare keys for untrackable ones) batch by batch.
+
+        Folding (CPU, this thread) overlaps with writing the previous batch
+        (PostgreSQL, one writer thread with its own connection); batches are
+        written and checkpointed strictly in order.
+        """
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="journey-backfill") as writer:
+            pending: Future[BatchResult] | None = None
+            try:
+                for items in _chunks(customers, self.batch_size):
+                    folded = self.fold_batch(items)
+                    if pending is not None:
+                        self._report(pending.result(), on_batch)
+                    pending = writer.submit(self._write_in_thread, items, folded)
+                if pending is not None:
+                    self._report(pending.result(), on_batch)
+            finally:
+                # Whatever was handed to the writer is committed before we leave, so the checkpoint is exact.
+                writer.shutdown(wait=True)
         BackfillRun.objects.filter(name=self.name).update(finished_at=self.clock(), updated_at=self.clock())
         return BackfillRun.objects.get(name=self.name)
 
-    def write_batch(self, items: list[Any]) -> BatchResult:
+    @staticmethod
+    def _report(result: BatchResult, on_batch: Callable[[BatchResult], None] | None) -> None:
+        if on_batch is not None:
+            on_batch(result)
+
+    def fold_batch(self, items: list[Any]) -> list["_Folded"]:
         now = self.clock()
-        histories = [item for item in items if not isinstance(item, str)]
+        return [_Folded(h, *replay(h.events, self.policy, now)) for h in items if not isinstance(h, str)]
+
+    def _write_in_thread(self, items: list[Any], folded: list["_Folded"]) -> BatchResult:
+        try:
+            return self.write_batch(items, folded)
+        finally:
+            connection.close()
+
+    def write_batch(self, items: list[Any], folded: list["_Folded"] | None = None) -> BatchResult:
+        """Write one batch and move the checkpoint past it, in one transaction."""
+        now = self.clock()
+        if folded is None:
+            folded = self.fold_batch(items)
+        histories = [f.history for f in folded]
         last_key = items[-1] if isinstance(items[-1], str) else items[-1].key
-        folded = [_Folded(h, *fold_history(h.events, self.policy, now)) for h in histories]
         orders = sum(1 for h in histories for e in h.events if e.kind is EventKind.ORDER_PLACED)
         events = sum(len(h.events) for h in histories)
         with transaction.atomic(), connection.cursor() as cursor:
@@ -169,9 +182,10 @@ class Backfill:
             return {}
         user_ids = [f.history.user_id for f in folded if f.history.user_id is not None]
         emails = [f.history.email for f in folded if f.history.email]
+        # Two index lookups; an OR of both would scan the whole table every batch.
         cursor.execute(
-            f"SELECT id, user_id, email FROM {J} WHERE merged_into_id IS NULL"
-            " AND (user_id = ANY(%s) OR email = ANY(%s))",
+            f"SELECT id, user_id, email FROM {J} WHERE merged_into_id IS NULL AND user_id = ANY(%s)"
+            f" UNION SELECT id, user_id, email FROM {J} WHERE merged_into_id IS NULL AND email = ANY(%s)",
             [user_ids, emails],
         )
         by_user: dict[int, int] = {}
@@ -288,7 +302,7 @@ class Backfill:
                 cursor.execute(
                     f"UPDATE {J} SET user_id = %s, key = %s WHERE id = %s", [user_id, f"user:{user_id}", journey_id]
                 )
-            state, _ = fold_history(stored.get(journey_id, []), self.policy, now)
+            state, _ = replay(stored.get(journey_id, []), self.policy, now)
             changed = state.stage.value != stage
             cursor.execute(
                 f"UPDATE {J} SET state = %s::jsonb, last_order_at = %s, stage = %s, stage_since = %s,"
@@ -308,6 +322,17 @@ class Backfill:
                         f" WHERE {m.pk_column} = %s",
                         [json.dumps({m.key: state.stage.value}), user_id],
                     )
+
+
+def _chunks(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _json(value: Any) -> dict[str, Any]:

@@ -284,3 +284,43 @@ def test_route_answers_when_active_and_404_when_not(client: Any, channel: Any) -
     assert response.status_code == 200 and response.json()["status"] == "ok"
     assert client.get(f"/plugins/channel/it/{PLUGIN_ID}/health/").status_code == 200
     assert client.get(f"/plugins/global/{PLUGIN_ID}/nothing-here/").status_code == 404
+
+
+_SOCKET_CONNECTS: list[tuple[Any, ...]] = []
+_WATCHING = False
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    if _WATCHING and event == "socket.connect":
+        _SOCKET_CONNECTS.append(args[1:])
+
+
+def test_hooks_open_no_network_connection(manager: Any, make_checkout: Any, make_order: Any, make_user: Any) -> None:
+    """An audit hook sees every socket.connect; the database connection is already open."""
+    global _WATCHING
+    import socket
+    import sys
+
+    from saleor.order.models import Fulfillment
+
+    sys.addaudithook(_audit)
+    user = make_user("anna@example.com")
+    checkout = make_checkout(user=user)
+    order = make_order(user=user, checkout=checkout)
+    fulfillment = Fulfillment.objects.create(order=order, fulfillment_order=1)
+    Journey.objects.exists()  # the connection is open before we watch
+    _WATCHING = True
+    try:
+        manager.customer_created(user)
+        manager.checkout_created(checkout)
+        manager.order_created(order)
+        manager.order_fully_paid(order)
+        manager.fulfillment_created(fulfillment)
+        manager.order_fulfilled(order)
+        hooks_connects = list(_SOCKET_CONNECTS)
+        socket.create_connection(("127.0.0.1", 6379), timeout=5).close()  # the watcher does see connections
+    finally:
+        _WATCHING = False
+    assert hooks_connects == []
+    assert len(_SOCKET_CONNECTS) == 1
+    assert Journey.objects.get(user_id=user.pk).events.count() == 6
