@@ -61,6 +61,7 @@ def measure(name: str, calls: list[Callable[[], Any]]) -> dict[str, Any]:
     queries: list[int] = []
     _connects = 0
     for call in calls:
+        connection.queries_log.clear()  # the log is a bounded deque; keep each capture exact
         with CaptureQueriesContext(connection) as captured:
             _counting = True
             c0, w0 = time.process_time_ns(), time.perf_counter_ns()
