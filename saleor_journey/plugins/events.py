@@ -31,13 +31,15 @@ def _subject(user_id: Any, raw_email: str | None, what: str) -> Subject | None:
     return Subject(user_id=int(user_id) if user_id is not None else None, email=email)
 
 
+def _cached(obj: Any, relation: str) -> Any:
+    """A related object only when already loaded: reading it must never cost a query."""
+    field = type(obj)._meta.get_field(relation)
+    return field.get_cached_value(obj) if field.is_cached(obj) else None
+
+
 def _cached_slug(obj: Any) -> str | None:
-    """The channel slug when the channel is already loaded (Saleor's manager loads it)."""
-    field = type(obj)._meta.get_field("channel")
-    if field.is_cached(obj):
-        channel = field.get_cached_value(obj)
-        return getattr(channel, "slug", None)
-    return None
+    """The channel slug; Saleor's manager loads the channel before calling the hook."""
+    return getattr(_cached(obj, "channel"), "slug", None)
 
 
 def _money(amount: Any) -> str | None:
@@ -94,7 +96,8 @@ def checkout_lines_read(checkout_token: Any) -> ExtraRead:
 def checkout_event(checkout: Any, kind: EventKind, now: datetime) -> tuple[JourneyEvent, ExtraRead] | None:
     """A checkout created or changed; the line count arrives through the extra read."""
     token = checkout.pk
-    subject = _subject(checkout.user_id, checkout.email, f"checkout {str(token)[:8]}…")
+    email = checkout.email or getattr(_cached(checkout, "user"), "email", None)
+    subject = _subject(checkout.user_id, email, f"checkout {str(token)[:8]}…")
     if subject is None:
         return None
     changed_at = getattr(checkout, "last_change", None) or now
@@ -194,9 +197,8 @@ def order_refunded(order: Any, now: datetime) -> JourneyEvent | None:
 
 def fulfillment_created(fulfillment: Any, now: datetime) -> JourneyEvent | None:
     """A fulfillment; tied to its order's journey through the order's ``placed`` event."""
-    order_field = type(fulfillment)._meta.get_field("order")
-    if order_field.is_cached(fulfillment):
-        order = order_field.get_cached_value(fulfillment)
+    order = _cached(fulfillment, "order")
+    if order is not None:
         subject = order_subject(order)
         payload = order_payload(order)
     else:

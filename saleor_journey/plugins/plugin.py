@@ -7,6 +7,7 @@ logs everything, never touches the network, and returns ``previous_value``.
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
@@ -132,7 +133,7 @@ class JourneyPlugin(BasePlugin):
         except Exception:
             logger.exception("journey: %s hook failed; Saleor's request continues", hook)
 
-    def _now(self):  # noqa: ANN202 - a datetime
+    def _now(self) -> datetime:
         return timezone.now()
 
     # Customers -------------------------------------------------------------

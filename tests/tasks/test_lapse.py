@@ -53,3 +53,13 @@ def test_worker_lapses_quiet_buyers_only(make_user: Any) -> None:
 def test_inactive_plugin_skips_the_lapse_check(db: Any) -> None:
     runtime.forget()
     assert settle_lapsed_journeys.run() == 0
+
+
+def test_lapse_check_is_on_the_beat_schedule() -> None:
+    from saleor.celeryconf import app
+
+    from saleor_journey.tasks import LAPSE_CHECK_ENTRY
+
+    app.loader.import_default_modules()  # what `celery beat` does before building its schedule
+    entry = app.conf.beat_schedule[LAPSE_CHECK_ENTRY]
+    assert entry["task"] == "saleor_journey.settle_lapsed_journeys"
