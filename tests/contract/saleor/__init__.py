@@ -6,3 +6,9 @@ mirrors. Only the attributes and calling conventions the plugin relies on are
 reproduced; everything else is deliberately absent, so a test that needs more
 of Saleor fails loudly instead of passing against an invented API.
 """
+
+# As in Saleor's own saleor/__init__.py: importing any part of Saleor creates
+# the Celery app, so it is the current app when plugin task modules load.
+from .celeryconf import app as celery_app  # noqa: E402
+
+__all__ = ["celery_app"]
