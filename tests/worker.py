@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,7 +26,7 @@ def celery_worker(queues: str = "celery", timeout: float = 30.0) -> Iterator[sub
         "DJANGO_SETTINGS_MODULE": "tests.settings",
         "POSTGRES_DB": db["NAME"],  # the test database pytest-django created
     }
-    log = open(ROOT / ".pytest_cache" / "celery-worker.log", "wb")  # noqa: SIM115 - closed below
+    log = tempfile.NamedTemporaryFile(prefix="celery-worker-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "saleor.celeryconf:app", "worker", "--pool=solo",
          "--loglevel=INFO", "-Q", queues, "--without-gossip", "--without-mingle", "--without-heartbeat"],
@@ -35,11 +36,11 @@ def celery_worker(queues: str = "celery", timeout: float = 30.0) -> Iterator[sub
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                raise RuntimeError(f"celery worker exited with {process.returncode}; see .pytest_cache/celery-worker.log")
+                raise RuntimeError(f"celery worker exited with {process.returncode}; see {log.name}")
             if app.control.ping(timeout=0.5):
                 break
         else:
-            raise RuntimeError("celery worker did not answer a ping in time")
+            raise RuntimeError(f"celery worker did not answer a ping in time; see {log.name}")
         yield process
     finally:
         process.terminate()
