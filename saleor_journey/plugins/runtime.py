@@ -2,6 +2,7 @@
 
 import logging
 import time
+from typing import Any
 
 from ..config import JourneySettings
 
@@ -33,3 +34,10 @@ def forget() -> None:
     """Drop the cached settings (tests, and after a configuration change in this process)."""
     global _cache
     _cache = None
+
+
+def writer_allowed() -> Any:
+    """Saleor's ``allow_writer()``: our tasks write to the primary database on purpose."""
+    from saleor.core.db.connection import allow_writer
+
+    return allow_writer()

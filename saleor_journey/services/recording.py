@@ -20,7 +20,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from ..core.events import JourneyEvent, Subject
+from ..core.events import EventKind, JourneyEvent, Subject
 from ..core.rules import JourneyState, StagePolicy, Transition, apply_event, evaluate, merge_states, refine_event
 from ..core.stages import Stage
 from ..models import Journey, JourneyEvent as EventRow, StageTransition
@@ -31,6 +31,9 @@ logger = logging.getLogger(__name__)
 #: Lock-free attempts before a writer that keeps losing races takes row locks instead.
 OPTIMISTIC_ATTEMPTS = 3
 MAX_ATTEMPTS = 8
+
+#: Events that carry the account's own, current email address.
+ACCOUNT_KINDS = frozenset({EventKind.ACCOUNT_CREATED, EventKind.ACCOUNT_UPDATED})
 
 J = Journey._meta.db_table
 E = EventRow._meta.db_table
@@ -191,7 +194,7 @@ class JourneyRecorder:
             state = merge_states(state, guest.state)
         new_state, transitions = apply_event(state, event, now, self.policy)
         user_id = subject.user_id if subject.user_id is not None else (target.user_id if target else None)
-        email = self._email_for(target, subject.email, subject.user_id)
+        email = self._email_for(target, subject.email, event.kind in ACCOUNT_KINDS)
         attaches_user = user_id is not None and (target is None or target.user_id != user_id)
         journey_id, event_id = self._write(
             target=target,
@@ -228,10 +231,11 @@ class JourneyRecorder:
         return by_email or by_anchor, None
 
     @staticmethod
-    def _email_for(target: _Row | None, email: str | None, user_id: int | None) -> str | None:
-        if target is None:
+    def _email_for(target: _Row | None, email: str | None, from_account: bool) -> str | None:
+        """The journey's address: the account's own on account events, else the first one seen."""
+        if target is None or target.email is None:
             return email
-        if email and (user_id is not None or target.email is None):
+        if email and from_account:
             return email
         return target.email
 

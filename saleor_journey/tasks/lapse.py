@@ -21,6 +21,14 @@ def settle_lapsed_journeys(limit: int = 10_000) -> int:
     from ..plugins import runtime
     from ..plugins.plugin import recorder_for
 
+    with runtime.writer_allowed():
+        return _settle_lapsed(limit)
+
+
+def _settle_lapsed(limit: int) -> int:
+    from ..plugins import runtime
+    from ..plugins.plugin import recorder_for
+
     settings = runtime.active_settings()
     if settings is None:
         logger.info("journey: plugin inactive; lapse check skipped")

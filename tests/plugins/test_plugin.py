@@ -324,3 +324,19 @@ def test_hooks_open_no_network_connection(manager: Any, make_checkout: Any, make
     assert hooks_connects == []
     assert len(_SOCKET_CONNECTS) == 1
     assert Journey.objects.get(user_id=user.pk).events.count() == 6
+
+
+def test_a_checkout_under_another_address_keeps_the_accounts_email(
+    manager: Any, make_checkout: Any, make_user: Any
+) -> None:
+    user = make_user("anna@example.com")
+    manager.customer_created(user)
+    manager.checkout_created(make_checkout(user=user, email="anna.work@example.com"))
+    journey = Journey.objects.get(user_id=user.pk)
+    assert journey.email == "anna@example.com"
+    assert journey.stage == "consideration"
+    user.email = "anna@new.example.com"
+    user.save()
+    manager.customer_updated(user)
+    journey.refresh_from_db()
+    assert journey.email == "anna@new.example.com"
