@@ -4,13 +4,18 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from datetime import time
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .core.rules import StagePolicy
 from .exceptions import ConfigurationError
 
 DEFAULT_METADATA_KEY = "journey.stage"
-CHANNEL_SETTING_KEYS = frozenset({"storefront_url", "sender_email", "sender_name", "language"})
+CHANNEL_SETTING_KEYS = frozenset(
+    {"storefront_url", "sender_email", "sender_name", "language", "timezone", "country"}
+)
+EMAIL_POLICIES = ("opt_out", "opt_in")
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +26,35 @@ class ChannelSettings:
     sender_email: str | None = None
     sender_name: str | None = None
     language: str | None = None
+    timezone: str | None = None
+    country: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeliverySettings:
+    """How messages leave: providers, credentials, and the rules that hold them back."""
+
+    public_base_url: str | None = None
+    email_esp: str | None = None
+    email_api_key: str | None = None
+    email_api_url: str | None = None
+    email_webhook_secret: str | None = None
+    default_sender: str | None = None
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_sms_from: str | None = None
+    twilio_whatsapp_from: str | None = None
+    twilio_api_url: str | None = None
+    quiet_hours: tuple[time, time] | None = (time(21, 0), time(8, 0))
+    frequency_cap_count: int = 3
+    frequency_cap_days: int = 7
+    email_marketing_policy: str = "opt_out"
+    consent_metadata_key: str = "journey.consent"
+    template_dir: str | None = None
+
+    @property
+    def twilio_configured(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +64,7 @@ class JourneySettings:
     policy: StagePolicy = field(default_factory=StagePolicy)
     metadata_key: str = DEFAULT_METADATA_KEY
     channels: Mapping[str, ChannelSettings] = field(default_factory=dict)
+    delivery: DeliverySettings = field(default_factory=DeliverySettings)
 
     def for_channel(self, slug: str | None) -> ChannelSettings:
         return self.channels.get(slug or "", ChannelSettings())
@@ -60,7 +95,75 @@ class JourneySettings:
             policy=policy,
             metadata_key=metadata_key,
             channels=_channel_settings(values.get("channel_settings")),
+            delivery=_delivery_settings(values),
         )
+
+
+def _text(values: Mapping[str, Any], name: str) -> str | None:
+    raw = values.get(name)
+    if raw is None:
+        return None
+    text = str(raw).strip()
+    return text or None
+
+
+def _url(values: Mapping[str, Any], name: str) -> str | None:
+    url = _text(values, name)
+    if url is not None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigurationError(name, f"must be an http(s) URL, got {url!r}")
+    return url.rstrip("/") if url else None
+
+
+def _quiet_hours(raw: str | None) -> tuple[time, time] | None:
+    if raw is None:
+        return (time(21, 0), time(8, 0))
+    if raw.lower() in ("off", "none", "-"):
+        return None
+    try:
+        start, end = (time.fromisoformat(part.strip()) for part in raw.split("-"))
+    except ValueError:
+        raise ConfigurationError("quiet_hours", f"must look like 21:00-08:00 or 'off', got {raw!r}") from None
+    if start == end:
+        raise ConfigurationError("quiet_hours", "start and end must differ (use 'off' to disable)")
+    return (start, end)
+
+
+def _delivery_settings(values: Mapping[str, Any]) -> DeliverySettings:
+    esp = _text(values, "email_esp")
+    if esp is not None:
+        esp = esp.lower().replace("-", "_")
+        if not esp.replace("_", "").isalnum():
+            raise ConfigurationError("email_esp", f"must be an anymail ESP name such as 'postmark', got {esp!r}")
+    policy = (_text(values, "email_marketing_policy") or "opt_out").lower().replace("-", "_")
+    if policy not in EMAIL_POLICIES:
+        raise ConfigurationError("email_marketing_policy", f"must be one of {', '.join(EMAIL_POLICIES)}")
+    secret = _text(values, "email_webhook_secret")
+    if secret is not None and ":" not in secret:
+        raise ConfigurationError("email_webhook_secret", "must be 'user:password' (HTTP basic auth for ESP webhooks)")
+    cap_days = _positive_int(values, "frequency_cap_days", 7)
+    if cap_days < 1:
+        raise ConfigurationError("frequency_cap_days", "must be at least 1")
+    return DeliverySettings(
+        public_base_url=_url(values, "public_base_url"),
+        email_esp=esp,
+        email_api_key=_text(values, "email_api_key"),
+        email_api_url=_url(values, "email_api_url"),
+        email_webhook_secret=secret,
+        default_sender=_text(values, "default_sender"),
+        twilio_account_sid=_text(values, "twilio_account_sid"),
+        twilio_auth_token=_text(values, "twilio_auth_token"),
+        twilio_sms_from=_text(values, "twilio_sms_from"),
+        twilio_whatsapp_from=_text(values, "twilio_whatsapp_from"),
+        twilio_api_url=_url(values, "twilio_api_url"),
+        quiet_hours=_quiet_hours(_text(values, "quiet_hours")),
+        frequency_cap_count=_positive_int(values, "frequency_cap_count", 3),
+        frequency_cap_days=cap_days,
+        email_marketing_policy=policy,
+        consent_metadata_key=_text(values, "consent_metadata_key") or "journey.consent",
+        template_dir=_text(values, "template_dir"),
+    )
 
 
 def _positive_int(values: Mapping[str, Any], name: str, default: int) -> int:
@@ -96,6 +199,12 @@ def _channel_settings(raw: Any) -> dict[str, ChannelSettings]:
                 f"unknown keys for channel {slug!r}: {', '.join(sorted(unknown))}; "
                 f"allowed: {', '.join(sorted(CHANNEL_SETTING_KEYS))}",
             )
+        zone = entry.get("timezone")
+        if zone is not None:
+            try:
+                ZoneInfo(str(zone))
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ConfigurationError("channel_settings", f"unknown timezone {zone!r} for channel {slug!r}") from None
         url = entry.get("storefront_url")
         if url is not None:
             parts = urlsplit(str(url))

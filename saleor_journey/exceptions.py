@@ -21,3 +21,37 @@ class ConfigurationError(JourneyError, ValidationError):
 
     def __str__(self) -> str:
         return JourneyError.__str__(self)
+
+
+class SendError(JourneyError):
+    """A provider did not take a message; ``reason`` is what the delivery log shows."""
+
+    def __init__(self, reason: str, *, provider: str = "", code: str | int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.provider = provider
+        self.code = code
+
+
+class TransientSendError(SendError):
+    """Worth retrying later: timeouts, 5xx, rate limits (429)."""
+
+
+class PermanentSendError(SendError):
+    """Retrying cannot help: invalid address, refused recipient, outside WhatsApp's session window.
+
+    ``suppress`` is set when the recipient opted out at the provider (Twilio 21610,
+    recipients refused for unsubscribe/complaint): the address joins the suppression list.
+    """
+
+    def __init__(self, reason: str, *, provider: str = "", code: str | int | None = None, suppress: bool = False) -> None:
+        super().__init__(reason, provider=provider, code=code)
+        self.suppress = suppress
+
+
+class ForgedCallbackError(JourneyError):
+    """An inbound callback failed authentication; answered with ``status`` and changes nothing."""
+
+    def __init__(self, reason: str, status: int = 403) -> None:
+        super().__init__(reason)
+        self.status = status

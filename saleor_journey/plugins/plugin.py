@@ -23,7 +23,7 @@ from . import events
 
 logger = logging.getLogger(__name__)
 
-PLUGIN_ID = "saleor.journey"
+from ..routes import PLUGIN_ID
 
 CHANNEL_SETTINGS_HELP = (
     "JSON object keyed by channel slug, for values that differ per channel. Keys per "

@@ -8,9 +8,15 @@ upserts the app's schedule at start-up) runs them with no settings change.
 from celery import current_app
 from celery.schedules import crontab
 
+from .dispatch import SWEEP_SECONDS, dispatch_due_messages, send_messages
 from .lapse import settle_lapsed_journeys
 
 LAPSE_CHECK_ENTRY = "saleor-journey-lapse-check"
+DISPATCH_ENTRY = "saleor-journey-dispatch"
+
+current_app.add_periodic_task(
+    SWEEP_SECONDS, dispatch_due_messages.s(), name=DISPATCH_ENTRY, expires=SWEEP_SECONDS - 5
+)
 
 current_app.add_periodic_task(
     crontab(minute=17),  # hourly, off the hour when other shops' jobs pile up
@@ -19,4 +25,10 @@ current_app.add_periodic_task(
     expires=3000,
 )
 
-__all__ = ["LAPSE_CHECK_ENTRY", "settle_lapsed_journeys"]
+__all__ = [
+    "DISPATCH_ENTRY",
+    "LAPSE_CHECK_ENTRY",
+    "dispatch_due_messages",
+    "send_messages",
+    "settle_lapsed_journeys",
+]

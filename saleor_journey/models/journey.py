@@ -2,8 +2,8 @@
 
 from django.db import models
 
-from .core.events import EventKind, EventSource
-from .core.stages import Stage
+from ..core.events import EventKind, EventSource
+from ..core.stages import Stage
 
 
 class Journey(models.Model):

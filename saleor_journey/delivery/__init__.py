@@ -1,0 +1,1 @@
+"""Message delivery: the outbox, the dispatcher, the channels and the inbound callbacks."""

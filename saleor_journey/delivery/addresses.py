@@ -1,0 +1,38 @@
+"""Recipients: email addresses and E.164 phone numbers, and the keyed hash suppressions store."""
+
+import hashlib
+import hmac
+
+import phonenumbers
+from django.conf import settings
+
+from ..core.identity import normalise_email
+from ..exceptions import PermanentSendError
+from ..models import MessageChannel
+
+
+def normalise_phone(raw: str, default_region: str | None = None) -> str:
+    """E.164 form of a phone number; PermanentSendError (a clear reason) when it is not a valid number."""
+    try:
+        number = phonenumbers.parse(raw, default_region)
+    except phonenumbers.NumberParseException as exc:
+        raise PermanentSendError(f"invalid phone number {raw!r}: {exc}", code="invalid_number") from None
+    if not phonenumbers.is_valid_number(number):
+        raise PermanentSendError(f"invalid phone number {raw!r}", code="invalid_number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalise_recipient(channel: str, raw: str, default_region: str | None = None) -> str:
+    if channel == MessageChannel.EMAIL:
+        email = normalise_email(raw)
+        if email is None:
+            raise PermanentSendError(f"invalid email address {raw!r}", code="invalid_email")
+        return email
+    return normalise_phone(raw.removeprefix("whatsapp:"), default_region)
+
+
+def address_hash(channel: str, address: str) -> str:
+    """Keyed hash of a normalised address; SMS and WhatsApp share one number, so one hash."""
+    kind = "email" if channel == MessageChannel.EMAIL else "phone"
+    key = hashlib.sha256(f"saleor-journey-suppression:{settings.SECRET_KEY}".encode()).digest()
+    return hmac.new(key, f"{kind}:{address}".encode(), hashlib.sha256).hexdigest()

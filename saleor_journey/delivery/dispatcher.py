@@ -1,0 +1,291 @@
+"""Claiming due messages and sending them, exactly once where it can be known.
+
+A message moves pending -> sending when a sweep claims it (``FOR UPDATE SKIP
+LOCKED``, a claim token and a short lease). Right before the provider call the
+row is stamped ``submitting_at``; after the call the outcome is recorded. A
+lease that runs out before the stamp puts the message back to pending (safe to
+send again); one that runs out after the stamp, with no outcome recorded,
+means the provider may have accepted it: the message becomes ``unknown`` and is
+counted, never sent again. Each step is guarded by the claim token, so a
+worker that lost its lease cannot overwrite what another recorded.
+"""
+
+import logging
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .. import signals
+from ..config import JourneySettings
+from ..exceptions import PermanentSendError, SendError, TransientSendError
+from ..models import DeliveryEvent, MessageChannel, MessageState, ScheduledMessage
+from ..routes import TWILIO_STATUS, UNSUBSCRIBE, plugin_url
+from . import flows, preferences, rendering, timing
+from .addresses import normalise_recipient
+from .channels.base import Outgoing, Receipt
+from .tokens import unsubscribe_token
+
+logger = logging.getLogger(__name__)
+
+M = ScheduledMessage._meta.db_table
+LEASE = timedelta(seconds=60)
+
+
+class Channel(Protocol):
+    name: str
+
+    def send(self, outgoing: Outgoing) -> Receipt: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    token: uuid.UUID
+    ids: list[int]
+
+
+@dataclass(slots=True)
+class DeliveryCounts:
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+    deferred: int = 0
+    suppressed: int = 0
+    cancelled: int = 0
+    skipped: int = 0
+
+
+class Dispatcher:
+    """Sends due messages through the configured channels."""
+
+    def __init__(
+        self,
+        settings: JourneySettings,
+        channels: Mapping[str, Channel],
+        clock: Any = timezone.now,
+        lease: timedelta = LEASE,
+    ) -> None:
+        self.settings = settings
+        self.channels = channels
+        self.clock = clock
+        self.lease = lease
+
+    # Sweep side ------------------------------------------------------------
+
+    def reclaim_expired(self) -> tuple[int, int]:
+        """Rows whose lease ran out: back to pending if never submitted, else unknown. Returns both counts."""
+        now = self.clock()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {M} SET state = CASE WHEN submitting_at IS NULL THEN 'pending' ELSE 'unknown' END,"
+                " reason = CASE WHEN submitting_at IS NULL THEN reason"
+                "   ELSE 'worker stopped after the provider was called; not resent' END,"
+                " claim_token = CASE WHEN submitting_at IS NULL THEN NULL ELSE claim_token END,"
+                " lease_until = NULL, updated_at = %s"
+                " WHERE state = 'sending' AND lease_until < %s RETURNING state",
+                [now, now],
+            )
+            states = [row[0] for row in cursor.fetchall()]
+        requeued, unknown = states.count("pending"), states.count("unknown")
+        if unknown:
+            logger.warning("journey: %d message(s) in the unknown window (provider may have sent them)", unknown)
+        return requeued, unknown
+
+    def claim(self, limit: int) -> Claim:
+        """Take up to ``limit`` due messages for one sender; concurrent sweeps skip each other's rows."""
+        now = self.clock()
+        token = uuid.uuid4()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {M} SET state = 'sending', claim_token = %s, lease_until = %s, submitting_at = NULL,"
+                " updated_at = %s"
+                f" WHERE id IN (SELECT id FROM {M} WHERE state IN ('pending', 'deferred') AND due_at <= %s"
+                "   ORDER BY due_at LIMIT %s FOR UPDATE SKIP LOCKED)"
+                " RETURNING id",
+                [token, now + self.lease, now, now, limit],
+            )
+            ids = sorted(row[0] for row in cursor.fetchall())
+        return Claim(token, ids)
+
+    # Sender side -----------------------------------------------------------
+
+    def deliver(self, claim: Claim) -> DeliveryCounts:
+        counts = DeliveryCounts()
+        for message_id in claim.ids:
+            try:
+                outcome = self._deliver_one(message_id, claim.token)
+            except Exception:
+                # A bug of ours must not stop the batch; the lease brings the row back.
+                logger.exception("journey: delivering message %s failed unexpectedly", message_id)
+                outcome = "skipped"
+            setattr(counts, outcome, getattr(counts, outcome) + 1)
+        return counts
+
+    def _deliver_one(self, message_id: int, token: uuid.UUID) -> str:
+        message = ScheduledMessage.objects.filter(pk=message_id, claim_token=token, state=MessageState.SENDING).first()
+        if message is None:
+            return "skipped"  # reclaimed by a sweep, or already handled
+        now = self.clock()
+        try:
+            address = normalise_recipient(message.channel, message.recipient, self._region(message))
+        except PermanentSendError as exc:
+            return self._finish(message, token, MessageState.FAILED, exc.reason, "failed")
+        held = self._hold(message, address, now)
+        if held is not None:
+            state, reason, due_at, outcome = held
+            return self._finish(message, token, state, reason, outcome, due_at=due_at)
+        try:
+            outgoing = self._compose(message, address)
+        except (PermanentSendError, LookupError) as exc:
+            reason = exc.reason if isinstance(exc, SendError) else f"cannot render: {exc}"
+            return self._finish(message, token, MessageState.FAILED, reason, "failed")
+        if not self._mark_submitting(message.pk, token):
+            return "skipped"
+        channel = self.channels.get(message.channel)
+        try:
+            if channel is None:
+                raise PermanentSendError(f"channel {message.channel} is not configured")
+            receipt = channel.send(outgoing)
+        except TransientSendError as exc:
+            attempts = message.attempts + 1
+            again = timing.retry_at(self.clock(), attempts)
+            if again is None:
+                return self._finish(message, token, MessageState.FAILED, f"gave up after {attempts} attempts: {exc.reason}", "failed", attempts=attempts)
+            return self._finish(message, token, MessageState.PENDING, exc.reason, "retried", due_at=again, attempts=attempts)
+        except PermanentSendError as exc:
+            if exc.suppress:
+                preferences.suppress(message.channel, address, reason=str(exc.code or "refused"), source=exc.provider or "provider")
+            return self._finish(message, token, MessageState.FAILED, exc.reason, "failed", attempts=message.attempts + 1)
+        return self._finish(
+            message, token, MessageState.SENT, "", "sent", attempts=message.attempts + 1,
+            provider=receipt.provider, provider_id=receipt.provider_message_id,
+        )
+
+    def _region(self, message: ScheduledMessage) -> str | None:
+        """Numbers without a country code are read as the channel's country's."""
+        return self.settings.for_channel(message.channel_slug).country
+
+    def _hold(self, message: ScheduledMessage, address: str, now: datetime) -> tuple[str, str, datetime | None, str] | None:
+        """Why the message must not go now: (state, reason, new due time, outcome), or None to send."""
+        delivery = self.settings.delivery
+        if preferences.is_suppressed(message.channel, address):
+            return MessageState.SUPPRESSED, "recipient opted out or bounced", None, "suppressed"
+        if message.marketing:
+            allowed, why = preferences.may_send_marketing(message.channel, address, delivery)
+            if not allowed:
+                return MessageState.SUPPRESSED, why, None, "suppressed"
+        skip = flows.recheck(message)
+        if skip:
+            return MessageState.CANCELLED, skip, None, "cancelled"
+        for receiver, answer in signals.before_send.send(sender=ScheduledMessage, message=message):
+            if answer is False:
+                name = getattr(receiver, "__qualname__", repr(receiver))
+                return MessageState.CANCELLED, f"cancelled by {name}"[:255], None, "cancelled"
+        if message.channel in (MessageChannel.SMS, MessageChannel.WHATSAPP):
+            zone = self.settings.for_channel(message.channel_slug).timezone
+            end = timing.quiet_hours_end(now, zone, delivery.quiet_hours)
+            if end is not None:
+                return MessageState.DEFERRED, "quiet hours", end, "deferred"
+        if message.marketing:
+            window = timedelta(days=delivery.frequency_cap_days)
+            recent = list(
+                ScheduledMessage.objects.filter(
+                    recipient=message.recipient, channel=message.channel, marketing=True,
+                    state=MessageState.SENT, sent_at__gt=now - window,
+                ).values_list("sent_at", flat=True)
+            )
+            release = timing.frequency_cap_release(now, recent, delivery.frequency_cap_count, delivery.frequency_cap_days)
+            if release is not None:
+                return MessageState.DEFERRED, "frequency cap", release, "deferred"
+        return None
+
+    def _compose(self, message: ScheduledMessage, address: str) -> Outgoing:
+        delivery = self.settings.delivery
+        channel_settings = self.settings.for_channel(message.channel_slug)
+        unsubscribe = None
+        if message.marketing:
+            unsubscribe = plugin_url(delivery.public_base_url, f"{UNSUBSCRIBE}{unsubscribe_token(message.pk)}/")
+            if unsubscribe is None:
+                raise PermanentSendError("public_base_url is not configured: marketing messages need an unsubscribe link")
+        shop_name = channel_settings.sender_name or "our shop"
+        context = {**message.context, "shop_name": shop_name, "unsubscribe_url": unsubscribe}
+        langs = rendering.languages(message.language, channel_settings.language)
+        rendered = rendering.render(message.flow, message.step, context, langs, delivery.template_dir)
+        if message.channel == MessageChannel.EMAIL:
+            headers = {"X-Journey-Message": str(message.pk)}
+            if unsubscribe:
+                headers["List-Unsubscribe"] = f"<{unsubscribe}>"
+                headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+            sender = None
+            if channel_settings.sender_email:
+                sender = (
+                    f"{channel_settings.sender_name} <{channel_settings.sender_email}>"
+                    if channel_settings.sender_name else channel_settings.sender_email
+                )
+            return Outgoing(
+                message_id=message.pk, recipient=address, subject=rendered.subject, text=rendered.text,
+                html=rendered.html, sender=sender, headers=headers, tags=[message.flow, message.step],
+            )
+        return Outgoing(
+            message_id=message.pk, recipient=address, text=rendered.short or rendered.text,
+            status_callback=plugin_url(delivery.public_base_url, TWILIO_STATUS),
+            content_sid=message.context.get("content_sid"),
+            content_variables={str(k): str(v) for k, v in (message.context.get("content_variables") or {}).items()},
+        )
+
+    def _mark_submitting(self, message_id: int, token: uuid.UUID) -> bool:
+        """Stamp the provider call and renew the lease of the rest of this claim, in one statement."""
+        now = self.clock()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {M} SET lease_until = %s,"
+                " submitting_at = CASE WHEN id = %s THEN %s ELSE submitting_at END"
+                " WHERE claim_token = %s AND state = 'sending' AND (id = %s OR submitting_at IS NULL)"
+                " RETURNING id",
+                [now + self.lease, message_id, now, token, message_id],
+            )
+            return any(row[0] == message_id for row in cursor.fetchall())
+
+    def _finish(
+        self,
+        message: ScheduledMessage,
+        token: uuid.UUID,
+        state: str,
+        reason: str,
+        outcome: str,
+        *,
+        due_at: datetime | None = None,
+        attempts: int | None = None,
+        provider: str = "",
+        provider_id: str | None = None,
+    ) -> str:
+        """Record the outcome, if this claim still owns the row (a late answer also settles ``unknown``)."""
+        now = self.clock()
+        fields: dict[str, Any] = {"state": state, "reason": reason[:255], "updated_at": now, "lease_until": None}
+        if attempts is not None:
+            fields["attempts"] = attempts
+        if due_at is not None:
+            fields["due_at"] = due_at
+        if state in (MessageState.PENDING, MessageState.DEFERRED):
+            fields.update(claim_token=None, submitting_at=None)
+        if state == MessageState.SENT:
+            fields.update(sent_at=now, provider_message_id=provider_id)
+        with transaction.atomic():
+            updated = ScheduledMessage.objects.filter(
+                Q(state=MessageState.SENDING) | Q(state=MessageState.UNKNOWN), pk=message.pk, claim_token=token
+            ).update(**fields)
+            if not updated:
+                return "skipped"
+            DeliveryEvent.objects.create(
+                message_id=message.pk, kind=state, provider=provider or message.channel, at=now,
+                detail={"reason": reason[:255], "provider_message_id": provider_id} if reason or provider_id else {},
+            )
+        for name, value in fields.items():
+            setattr(message, name, value)
+        signals.message_status_changed.send(sender=ScheduledMessage, message=message, status=state, detail=reason)
+        return outcome

@@ -1,0 +1,79 @@
+"""Suppressions (never send again) and consent (may we send marketing), per channel and address."""
+
+import logging
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ..config import DeliverySettings
+from ..models import Consent, MessageChannel, Suppression
+from .addresses import address_hash
+
+logger = logging.getLogger(__name__)
+
+#: Opting out of SMS stops WhatsApp too and vice versa: one number, one person's wish.
+PHONE_CHANNELS = (MessageChannel.SMS, MessageChannel.WHATSAPP)
+
+
+def _channels(channel: str) -> tuple[str, ...]:
+    return PHONE_CHANNELS if channel in PHONE_CHANNELS else (channel,)
+
+
+def suppress(channel: str, address: str, reason: str, source: str) -> bool:
+    """Add the address to the suppression list; True when it was not there yet."""
+    added = False
+    for each in _channels(channel):
+        try:
+            with transaction.atomic():
+                Suppression.objects.create(
+                    channel=each, address_hash=address_hash(each, address), reason=reason, source=source
+                )
+            added = True
+        except IntegrityError:
+            pass
+    if added:
+        logger.info("journey: %s suppressed (%s, from %s)", channel, reason, source)
+    return added
+
+
+def unsuppress(channel: str, address: str) -> int:
+    """Lift a suppression (a customer texted START); returns rows removed."""
+    hashes = [address_hash(each, address) for each in _channels(channel)]
+    deleted, _ = Suppression.objects.filter(channel__in=_channels(channel), address_hash__in=hashes).delete()
+    return deleted
+
+
+def is_suppressed(channel: str, address: str) -> bool:
+    return Suppression.objects.filter(channel=channel, address_hash=address_hash(channel, address)).exists()
+
+
+def record_consent(channel: str, address: str, granted: bool, source: str, at: datetime | None = None) -> None:
+    """Store the latest answer; an older answer never overwrites a newer one.
+
+    An opt-in covers only its channel (WhatsApp consent is its own); a refusal
+    on one phone channel covers both.
+    """
+    at = at or timezone.now()
+    for each in (channel,) if granted else _channels(channel):
+        existing = Consent.objects.filter(channel=each, address=address).first()
+        if existing is not None and existing.recorded_at > at:
+            continue
+        Consent.objects.update_or_create(
+            channel=each, address=address, defaults={"granted": granted, "source": source, "recorded_at": at}
+        )
+
+
+def may_send_marketing(channel: str, address: str, settings: DeliverySettings) -> tuple[bool, str]:
+    """Whether a marketing message may go out, with the reason when not.
+
+    SMS and WhatsApp need a recorded opt-in. Email follows the shop's policy:
+    opt-out (send unless refused) by default, opt-in selectable.
+    """
+    consent = Consent.objects.filter(channel=channel, address=address).first()
+    if consent is not None and not consent.granted:
+        return False, "consent withdrawn"
+    if channel in PHONE_CHANNELS or settings.email_marketing_policy == "opt_in":
+        if consent is None:
+            return False, "no recorded opt-in"
+    return True, ""

@@ -1,0 +1,70 @@
+"""The beat sweep that claims due messages, and the task that sends one claim's messages.
+
+No delay ever lives in the broker: due times are rows in PostgreSQL, the sweep
+runs every ~30 s, and the tasks it publishes carry no ETA. A task lost with the
+broker (Redis flushed or restarted) leaves its rows claimed until their lease
+runs out; the next sweep puts them back.
+"""
+
+import logging
+import uuid
+
+from celery import shared_task
+from kombu.exceptions import OperationalError
+
+from ..delivery.dispatcher import Claim
+
+logger = logging.getLogger(__name__)
+
+SWEEP_SECONDS = 30.0
+CLAIM_SIZE = 25
+#: At most this many messages handed out per sweep, so one sweep never floods the queue.
+MAX_PER_SWEEP = 5000
+
+
+def _dispatcher():  # noqa: ANN202 - Dispatcher | None
+    from ..delivery.channels import build_channels
+    from ..delivery.dispatcher import Dispatcher
+    from ..plugins import runtime
+
+    settings = runtime.active_settings()
+    if settings is None:
+        return None
+    return Dispatcher(settings, build_channels(settings.delivery))
+
+
+@shared_task(name="saleor_journey.dispatch_due_messages", ignore_result=True)
+def dispatch_due_messages() -> dict[str, int]:
+    """Reclaim expired leases, then claim due messages in small batches and publish a send task for each."""
+    from ..plugins import runtime
+
+    with runtime.writer_allowed():
+        dispatcher = _dispatcher()
+        if dispatcher is None:
+            return {"claimed": 0}
+        requeued, unknown = dispatcher.reclaim_expired()
+        claimed = 0
+        while claimed < MAX_PER_SWEEP:
+            claim = dispatcher.claim(CLAIM_SIZE)
+            if not claim.ids:
+                break
+            claimed += len(claim.ids)
+            try:
+                send_messages.delay(claim.ids, str(claim.token))
+            except OperationalError:
+                logger.warning("journey: broker unavailable; %d claimed message(s) wait for their lease", len(claim.ids))
+                break
+    return {"claimed": claimed, "requeued": requeued, "unknown": unknown}
+
+
+@shared_task(name="saleor_journey.send_messages", ignore_result=True, acks_late=False)
+def send_messages(message_ids: list[int], claim_token: str) -> dict[str, int]:
+    """Send the messages of one claim; rows this claim no longer owns are skipped."""
+    from ..plugins import runtime
+
+    with runtime.writer_allowed():
+        dispatcher = _dispatcher()
+        if dispatcher is None:
+            return {}
+        counts = dispatcher.deliver(Claim(uuid.UUID(claim_token), [int(i) for i in message_ids]))
+    return {name: getattr(counts, name) for name in counts.__slots__}
