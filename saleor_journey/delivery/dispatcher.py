@@ -229,7 +229,7 @@ class Dispatcher:
                 )
             return Outgoing(
                 message_id=message.pk, recipient=address, subject=rendered.subject, text=rendered.text,
-                html=rendered.html, sender=sender, headers=headers, tags=[message.flow, message.step],
+                html=rendered.html, sender=sender, headers=headers, tags=[message.flow],
             )
         return Outgoing(
             message_id=message.pk, recipient=address, text=rendered.short or rendered.text,

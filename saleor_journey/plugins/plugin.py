@@ -67,6 +67,23 @@ class JourneyPlugin(BasePlugin):
         {"name": "advocacy_min_rating", "value": "4"},
         {"name": "advocacy_min_nps", "value": "9"},
         {"name": "channel_settings", "value": ""},
+        {"name": "public_base_url", "value": ""},
+        {"name": "default_sender", "value": ""},
+        {"name": "email_esp", "value": ""},
+        {"name": "email_api_key", "value": ""},
+        {"name": "email_api_url", "value": ""},
+        {"name": "email_webhook_secret", "value": ""},
+        {"name": "email_marketing_policy", "value": "opt_out"},
+        {"name": "twilio_account_sid", "value": ""},
+        {"name": "twilio_auth_token", "value": ""},
+        {"name": "twilio_sms_from", "value": ""},
+        {"name": "twilio_whatsapp_from", "value": ""},
+        {"name": "twilio_api_url", "value": ""},
+        {"name": "quiet_hours", "value": "21:00-08:00"},
+        {"name": "frequency_cap_count", "value": "3"},
+        {"name": "frequency_cap_days", "value": "7"},
+        {"name": "consent_metadata_key", "value": "journey.consent"},
+        {"name": "template_dir", "value": ""},
     ]
     CONFIG_STRUCTURE = {
         "metadata_key": {
@@ -103,6 +120,99 @@ class JourneyPlugin(BasePlugin):
             "type": ConfigurationTypeField.MULTILINE,
             "help_text": CHANNEL_SETTINGS_HELP,
             "label": "Per-channel settings",
+        },
+        "public_base_url": {
+            "type": ConfigurationTypeField.STRING,
+            "help_text": "Public URL of this Saleor API (e.g. https://api.shop.example.com), used for "
+            "unsubscribe links and provider callbacks. Required for marketing messages.",
+            "label": "Public API URL",
+        },
+        "default_sender": {
+            "type": ConfigurationTypeField.STRING,
+            "help_text": "From address when a channel has no sender_email, e.g. Shop <shop@example.com>.",
+            "label": "Default sender",
+        },
+        "email_esp": {
+            "type": ConfigurationTypeField.STRING,
+            "help_text": "Email provider, as anymail names it: postmark, mailgun, sendgrid, brevo, sparkpost, "
+            "... Empty: the deployment's own email backend.",
+            "label": "Email provider",
+        },
+        "email_api_key": {
+            "type": ConfigurationTypeField.SECRET,
+            "help_text": "API key (Postmark: server token) of the email provider.",
+            "label": "Email provider API key",
+        },
+        "email_api_url": {
+            "type": ConfigurationTypeField.STRING,
+            "help_text": "Optional API base URL of the email provider (e.g. Mailgun's EU endpoint).",
+            "label": "Email provider API URL",
+        },
+        "email_webhook_secret": {
+            "type": ConfigurationTypeField.SECRET,
+            "help_text": "user:password the provider's tracking webhook uses (HTTP basic auth) when calling "
+            "<public URL>/plugins/global/saleor.journey/esp/tracking/. Without it tracking calls are refused.",
+            "label": "Email tracking webhook secret",
+        },
+        "email_marketing_policy": {
+            "type": ConfigurationTypeField.STRING,
+            "help_text": "opt_out: marketing email goes to customers who have not refused it; "
+            "opt_in: only to customers with recorded consent.",
+            "label": "Email marketing consent",
+        },
+        "twilio_account_sid": {
+            "type": ConfigurationTypeField.STRING,
+            "help_text": "Twilio account SID (AC...). SMS and WhatsApp need it.",
+            "label": "Twilio account SID",
+        },
+        "twilio_auth_token": {
+            "type": ConfigurationTypeField.SECRET,
+            "help_text": "Twilio auth token; also checks the signature of Twilio's callbacks.",
+            "label": "Twilio auth token",
+        },
+        "twilio_sms_from": {
+            "type": ConfigurationTypeField.STRING,
+            "help_text": "SMS sender: a number in E.164 (+39...) or a Messaging Service SID (MG...).",
+            "label": "SMS sender",
+        },
+        "twilio_whatsapp_from": {
+            "type": ConfigurationTypeField.STRING,
+            "help_text": "WhatsApp sender number in E.164, approved for WhatsApp.",
+            "label": "WhatsApp sender",
+        },
+        "twilio_api_url": {
+            "type": ConfigurationTypeField.STRING,
+            "help_text": "Optional base URL replacing https://api.twilio.com (a proxy). Leave empty.",
+            "label": "Twilio API URL",
+        },
+        "quiet_hours": {
+            "type": ConfigurationTypeField.STRING,
+            "help_text": "No SMS or WhatsApp between these local times (channel timezone); messages wait, "
+            "they are not dropped. Format 21:00-08:00, or off.",
+            "label": "Quiet hours",
+        },
+        "frequency_cap_count": {
+            "type": ConfigurationTypeField.STRING,
+            "help_text": "At most this many marketing messages per customer and channel in the window; "
+            "later ones wait. 0 disables the cap.",
+            "label": "Frequency cap (messages)",
+        },
+        "frequency_cap_days": {
+            "type": ConfigurationTypeField.STRING,
+            "help_text": "Length of the frequency-cap window in days.",
+            "label": "Frequency cap window (days)",
+        },
+        "consent_metadata_key": {
+            "type": ConfigurationTypeField.STRING,
+            "help_text": 'Metadata key on checkouts and customers with consent answers, e.g. '
+            '{"email": true, "sms": false}.',
+            "label": "Consent metadata key",
+        },
+        "template_dir": {
+            "type": ConfigurationTypeField.STRING,
+            "help_text": "Directory on the server with message templates that override the built-in ones "
+            "(same file names).",
+            "label": "Template override directory",
         },
     }
 

@@ -63,7 +63,7 @@ class EmailChannel:
         if outgoing.html:
             message.attach_alternative(outgoing.html, "text/html")
         message.metadata = {"journey_message_id": str(outgoing.message_id)}
-        message.tags = outgoing.tags
+        message.tags = outgoing.tags[:1]  # several ESPs (Postmark) take a single tag
         try:
             message.send()
         except AnymailRecipientsRefused as exc:
