@@ -17,6 +17,7 @@ from saleor.plugins.base_plugin import BasePlugin, ConfigurationTypeField
 
 from ..config import DEFAULT_METADATA_KEY, JourneySettings
 from ..core.events import EventKind
+from ..delivery import inbound
 from ..services.erasure import erase_person
 from ..services.recording import ExtraRead, JourneyRecorder, StageMirror
 from . import events
@@ -336,6 +337,13 @@ class JourneyPlugin(BasePlugin):
             return HttpResponseNotFound()
         if path.rstrip("/") == "/health":
             return JsonResponse({"plugin": PLUGIN_ID, "status": "ok"})
+        try:
+            response = inbound.route(request, path, self.settings)
+        except Exception:
+            logger.exception("journey: callback %s failed", path)
+            return HttpResponse("temporary failure", status=500, content_type="text/plain")
+        if response is not None:
+            return response
         return previous_value if isinstance(previous_value, HttpResponse) else HttpResponseNotFound()
 
 

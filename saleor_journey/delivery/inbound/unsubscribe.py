@@ -1,0 +1,69 @@
+"""One-click unsubscribe (RFC 8058): GET shows a confirmation page, only POST unsubscribes.
+
+Link scanners and mail previews fetch every GET, so a GET never changes
+anything. Mail clients' one-click POST (``List-Unsubscribe=One-Click``) and the
+page's button both POST to the same URL.
+"""
+
+import logging
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.template import Context, Engine, TemplateDoesNotExist
+from django.utils import timezone
+
+from ...config import JourneySettings
+from ...exceptions import ForgedCallbackError
+from ...models import DeliveryEvent, MessageState, ScheduledMessage
+from .. import preferences, rendering
+from ..tokens import read_unsubscribe_token
+
+logger = logging.getLogger(__name__)
+
+PAGE = "saleor_journey/pages/unsubscribe.{lang}.html"
+
+
+def handle(request: HttpRequest, rest: str, settings: JourneySettings) -> HttpResponse:
+    token = rest.strip("/")
+    message_id = read_unsubscribe_token(token)
+    message = ScheduledMessage.objects.filter(pk=message_id).first() if message_id is not None else None
+    if message is None:
+        raise ForgedCallbackError("This unsubscribe link is not valid.", status=400)
+    lang = rendering.languages(message.language, settings.for_channel(message.channel_slug).language)[0]
+    if request.method == "POST":
+        _unsubscribe(message)
+        done = True
+    elif request.method in ("GET", "HEAD"):
+        done = preferences.is_suppressed(message.channel, message.recipient)
+    else:
+        return HttpResponse(status=405, headers={"Allow": "GET, POST"})
+    context = {
+        "done": done,
+        "channel": message.channel,
+        "shop_name": settings.for_channel(message.channel_slug).sender_name or "",
+        "language": lang,
+    }
+    engine = Engine(dirs=[str(rendering.PACKAGE_TEMPLATES)], autoescape=True)
+    try:
+        template = engine.get_template(PAGE.format(lang=lang))
+    except TemplateDoesNotExist:  # a language without its own page
+        template = engine.get_template(PAGE.format(lang="en"))
+    response = HttpResponse(template.render(Context(context)), content_type="text/html; charset=utf-8")
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _unsubscribe(message: ScheduledMessage) -> None:
+    """Suppress the address on the message's channel, record the refusal, cancel what is pending."""
+    with transaction.atomic():
+        preferences.suppress(message.channel, message.recipient, reason="unsubscribed", source="link")
+        preferences.record_consent(message.channel, message.recipient, False, source="unsubscribe link")
+        cancelled = ScheduledMessage.objects.filter(
+            recipient=message.recipient, channel=message.channel, marketing=True,
+            state__in=[MessageState.PENDING, MessageState.DEFERRED],
+        ).update(state=MessageState.CANCELLED, reason="unsubscribed", updated_at=timezone.now())
+        DeliveryEvent.objects.create(
+            message=message, kind="unsubscribed", provider="link", at=timezone.now(), detail={"cancelled": cancelled}
+        )
+    logger.info("journey: message %s's recipient unsubscribed from %s", message.pk, message.channel)
