@@ -2,12 +2,14 @@
 
 import itertools
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.utils import timezone
+
+from tests.peers import Peer, postmark_answer, serve, twilio_answer
 
 _numbers = itertools.count(1000)
 
@@ -98,3 +100,36 @@ def manager(db: Any) -> Any:
 @pytest.fixture
 def now() -> Any:
     return timezone.now()
+
+
+@pytest.fixture
+def esp() -> Iterator[Peer]:
+    with serve(postmark_answer) as peer:
+        yield peer
+
+
+@pytest.fixture
+def twilio() -> Iterator[Peer]:
+    with serve(twilio_answer) as peer:
+        yield peer
+
+
+def delivery_configuration(esp: Peer, twilio: Peer, **overrides: str) -> list[dict[str, str]]:
+    values = {
+        "public_base_url": "https://api.shop.example.com",
+        "default_sender": "Bottega <shop@example.com>",
+        "email_esp": "postmark",
+        "email_api_key": "pm-server-token",
+        "email_api_url": esp.url,
+        "email_webhook_secret": "esp:hook-secret",
+        "twilio_account_sid": "AC" + "1" * 32,
+        "twilio_auth_token": "twilio-auth-token",
+        "twilio_sms_from": "+390212345678",
+        "twilio_whatsapp_from": "+390212345679",
+        "twilio_api_url": twilio.url,
+        "quiet_hours": "off",
+        "channel_settings": '{"it": {"sender_name": "Bottega", "sender_email": "ciao@bottega.example",'
+        ' "language": "it", "timezone": "Europe/Rome", "country": "IT"}}',
+        **overrides,
+    }
+    return [{"name": k, "value": v} for k, v in values.items()]

@@ -5,7 +5,7 @@ import logging
 from django.db import connection
 
 from ..core.identity import normalise_email
-from ..models import Journey, JourneyEvent, StageTransition
+from ..models import Consent, DeliveryEvent, Journey, JourneyEvent, ScheduledMessage, StageTransition
 from .db import savepoint_if_in_transaction
 
 logger = logging.getLogger(__name__)
@@ -13,12 +13,23 @@ logger = logging.getLogger(__name__)
 J = Journey._meta.db_table
 E = JourneyEvent._meta.db_table
 T = StageTransition._meta.db_table
+M = ScheduledMessage._meta.db_table
+D = DeliveryEvent._meta.db_table
+C = Consent._meta.db_table
 
 _ERASE_SQL = f"""
 WITH own AS (
   SELECT id FROM {J} WHERE user_id = %s OR (%s::text IS NOT NULL AND email = %s)
 ), ids AS (
   SELECT id FROM own UNION SELECT id FROM {J} WHERE merged_into_id IN (SELECT id FROM own)
+), msgs AS (
+  SELECT id, recipient FROM {M} WHERE journey_id IN (SELECT id FROM ids)
+), dd AS (
+  DELETE FROM {D} WHERE message_id IN (SELECT id FROM msgs)
+), dm AS (
+  DELETE FROM {M} WHERE id IN (SELECT id FROM msgs)
+), dc AS (
+  DELETE FROM {C} WHERE address = %s OR address IN (SELECT recipient FROM msgs)
 ), dt AS (
   DELETE FROM {T} WHERE journey_id IN (SELECT id FROM ids)
 ), de AS (
@@ -31,16 +42,18 @@ SELECT count(*) FROM dj
 
 
 def erase_person(user_id: int | None, email: str | None) -> int:
-    """Delete every journey, event and stage change of this user or address; return journeys erased.
+    """Delete every journey, event, stage change, message and consent of this user or address.
 
     Guest journeys under the same address and guest journeys merged into the
-    account go too: they are the same person's history.
+    account go too: they are the same person's history. Suppressions stay
+    (they hold only a keyed hash), so an opt-out outlives the account.
+    Returns the number of journeys erased.
     """
     address = normalise_email(email)
     if user_id is None and address is None:
         return 0
     with savepoint_if_in_transaction(), connection.cursor() as cursor:
-        cursor.execute(_ERASE_SQL, [user_id, address, address])
+        cursor.execute(_ERASE_SQL, [user_id, address, address, address])
         (erased,) = cursor.fetchone()
     if erased:
         logger.info("journey: erased %d journey(s) of user %s", erased, user_id)

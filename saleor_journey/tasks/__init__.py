@@ -15,7 +15,7 @@ LAPSE_CHECK_ENTRY = "saleor-journey-lapse-check"
 DISPATCH_ENTRY = "saleor-journey-dispatch"
 
 current_app.add_periodic_task(
-    SWEEP_SECONDS, dispatch_due_messages.s(), name=DISPATCH_ENTRY, expires=SWEEP_SECONDS - 5
+    SWEEP_SECONDS, dispatch_due_messages.s(), name=DISPATCH_ENTRY, expires=max(SWEEP_SECONDS - 1, 1)
 )
 
 current_app.add_periodic_task(

@@ -10,13 +10,15 @@ import logging
 import uuid
 
 from celery import shared_task
+from django.conf import settings
 from kombu.exceptions import OperationalError
 
 from ..delivery.dispatcher import Claim
 
 logger = logging.getLogger(__name__)
 
-SWEEP_SECONDS = 30.0
+#: How often beat runs the sweep; a deployment (or a test) may set JOURNEY_SWEEP_SECONDS in its settings.
+SWEEP_SECONDS = float(getattr(settings, "JOURNEY_SWEEP_SECONDS", 30.0))
 CLAIM_SIZE = 25
 #: At most this many messages handed out per sweep, so one sweep never floods the queue.
 MAX_PER_SWEEP = 5000

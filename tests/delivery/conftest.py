@@ -1,6 +1,5 @@
 """Delivery fixtures: local ESP and Twilio peers, and plugin settings that point at them."""
 
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -11,40 +10,8 @@ from saleor_journey.config import JourneySettings
 from saleor_journey.delivery.channels import build_channels
 from saleor_journey.delivery.dispatcher import Dispatcher
 from saleor_journey.delivery.outbox import MessageSpec, schedule
-from tests.peers import Peer, postmark_answer, serve, twilio_answer
-
-
-@pytest.fixture
-def esp() -> Iterator[Peer]:
-    with serve(postmark_answer) as peer:
-        yield peer
-
-
-@pytest.fixture
-def twilio() -> Iterator[Peer]:
-    with serve(twilio_answer) as peer:
-        yield peer
-
-
-def delivery_configuration(esp: Peer, twilio: Peer, **overrides: str) -> list[dict[str, str]]:
-    values = {
-        "public_base_url": "https://api.shop.example.com",
-        "default_sender": "Bottega <shop@example.com>",
-        "email_esp": "postmark",
-        "email_api_key": "pm-server-token",
-        "email_api_url": esp.url,
-        "email_webhook_secret": "esp:hook-secret",
-        "twilio_account_sid": "AC" + "1" * 32,
-        "twilio_auth_token": "twilio-auth-token",
-        "twilio_sms_from": "+390212345678",
-        "twilio_whatsapp_from": "+390212345679",
-        "twilio_api_url": twilio.url,
-        "quiet_hours": "off",
-        "channel_settings": '{"it": {"sender_name": "Bottega", "sender_email": "ciao@bottega.example",'
-        ' "language": "it", "timezone": "Europe/Rome", "country": "IT"}}',
-        **overrides,
-    }
-    return [{"name": k, "value": v} for k, v in values.items()]
+from tests.conftest import delivery_configuration
+from tests.peers import Peer
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from saleor_journey.delivery import preferences
 from saleor_journey.delivery.tokens import unsubscribe_token
 from saleor_journey.models import Consent, DeliveryEvent, ScheduledMessage, Suppression
 from tests.conftest import activate_plugin
-from tests.delivery.conftest import delivery_configuration
+from tests.conftest import delivery_configuration
 
 BASE = "/plugins/global/saleor.journey"
 PUBLIC = "https://api.shop.example.com/plugins/global/saleor.journey"

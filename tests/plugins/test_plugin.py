@@ -340,3 +340,26 @@ def test_a_checkout_under_another_address_keeps_the_accounts_email(
     manager.customer_updated(user)
     journey.refresh_from_db()
     assert journey.email == "anna@new.example.com"
+
+
+def test_erasure_also_removes_messages_and_consent_but_keeps_the_opt_out(manager: Any, make_user: Any) -> None:
+    from django.utils import timezone
+
+    from saleor_journey.delivery import preferences
+    from saleor_journey.delivery.outbox import MessageSpec, schedule
+    from saleor_journey.models import Consent, ScheduledMessage, Suppression
+
+    user = make_user("anna@example.com")
+    manager.customer_created(user)
+    journey = Journey.objects.get(user_id=user.pk)
+    schedule(MessageSpec(flow="notice", step="message", subject_key="x", channel="sms", recipient="+393331234567",
+                         due_at=timezone.now(), journey_id=journey.pk))
+    preferences.record_consent("sms", "+393331234567", True, source="test")
+    preferences.record_consent("email", "anna@example.com", False, source="test")
+    preferences.suppress("email", "anna@example.com", reason="unsubscribed", source="test")
+    user_pk = user.pk
+    user.delete()
+    assert not ScheduledMessage.objects.exists()
+    assert not Consent.objects.exists()
+    assert Suppression.objects.count() == 1 and preferences.is_suppressed("email", "anna@example.com")
+    assert not Journey.objects.filter(user_id=user_pk).exists()
