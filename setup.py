@@ -34,6 +34,7 @@ setup(
             "hypothesis>=6.100,<7",
             "redis>=5,<6",
             "psycopg[binary]>=3.1,<4",
+            "django-celery-beat>=2.8,<3",
         ],
     },
     entry_points={

@@ -1,6 +1,6 @@
 """Django app configuration: Saleor adds `saleor_journey` to INSTALLED_APPS itself."""
 
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 
 
 class SaleorJourneyConfig(AppConfig):
@@ -15,3 +15,5 @@ class SaleorJourneyConfig(AppConfig):
         from .plugins import receivers
 
         receivers.connect()
+        if apps.is_installed("saleor.plugins"):
+            from .plugins import checks  # noqa: F401 - registers the system checks

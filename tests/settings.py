@@ -25,6 +25,7 @@ SALEOR_VERSION = os.environ.get("SALEOR_VERSION", "3.23")
 
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
+    "django_celery_beat",  # Saleor's beat scheduler stores its schedule here
     "saleor.account.apps.Config",
     "saleor.channel.apps.Config",
     "saleor.product.apps.Config",

@@ -20,7 +20,7 @@ from ..core.events import EventKind
 from ..delivery import inbound
 from ..services.erasure import erase_person
 from ..services.recording import ExtraRead, JourneyRecorder, StageMirror
-from . import events
+from . import consent, events
 
 logger = logging.getLogger(__name__)
 
@@ -251,11 +251,36 @@ class JourneyPlugin(BasePlugin):
 
     def customer_created(self, customer: Any, previous_value: Any = None, **kwargs: Any) -> Any:
         self._record("customer_created", lambda: events.account_created(customer, self._now()))
+        self._consent("customer_created", customer, customer.email)
         return previous_value
 
     def customer_updated(self, customer: Any, previous_value: Any = None, **kwargs: Any) -> Any:
         self._record("customer_updated", lambda: events.account_updated(customer, self._now()))
+        self._consent("customer_updated", customer, customer.email)
         return previous_value
+
+    def customer_metadata_updated(self, customer: Any, previous_value: Any = None, **kwargs: Any) -> Any:
+        self._consent("customer_metadata_updated", customer, customer.email)
+        return previous_value
+
+    def checkout_metadata_updated(self, checkout: Any, previous_value: Any = None, **kwargs: Any) -> Any:
+        try:
+            storage = checkout.metadata_storage  # one query unless Saleor already loaded it
+        except Exception:
+            logger.exception("journey: checkout metadata could not be read")
+            return previous_value
+        self._consent("checkout_metadata_updated", storage, checkout.email)
+        return previous_value
+
+    def _consent(self, hook: str, owner: Any, email: str | None) -> None:
+        """Record consent answers found under the configured metadata key (costs queries only if present)."""
+        try:
+            key = self.settings.delivery.consent_metadata_key
+            for metadata in (getattr(owner, "metadata", None), getattr(owner, "private_metadata", None)):
+                if metadata and key in metadata:
+                    consent.record_from_metadata(metadata, key, email, self._now(), source=f"saleor:{hook}")
+        except Exception:
+            logger.exception("journey: %s consent recording failed; Saleor's request continues", hook)
 
     def customer_deleted(self, customer: Any, previous_value: Any = None, **kwargs: Any) -> Any:
         self._erase("customer_deleted", customer)

@@ -363,3 +363,47 @@ def test_erasure_also_removes_messages_and_consent_but_keeps_the_opt_out(manager
     assert not Consent.objects.exists()
     assert Suppression.objects.count() == 1 and preferences.is_suppressed("email", "anna@example.com")
     assert not Journey.objects.filter(user_id=user_pk).exists()
+
+
+def test_consent_from_checkout_and_customer_metadata(manager: Any, make_checkout: Any, make_user: Any, caplog: Any) -> None:
+    from saleor.checkout.models import CheckoutMetadata
+
+    from saleor_journey.models import Consent
+
+    checkout = make_checkout(email="anna@example.com")
+    CheckoutMetadata.objects.create(
+        checkout=checkout, metadata={"journey.consent": '{"email": true, "sms": true, "phone": "+39 333 123 4567"}'}
+    )
+    checkout = type(checkout).objects.get(pk=checkout.pk)
+    manager.checkout_metadata_updated(checkout)
+    answers = dict(Consent.objects.values_list("channel", "granted"))
+    assert answers == {"email": True, "sms": True}
+    assert Consent.objects.get(channel="sms").address == "+393331234567"
+    user = make_user("anna@example.com", metadata={"journey.consent": '{"email": false}'})
+    manager.customer_updated(user)
+    assert Consent.objects.get(channel="email").granted is False
+    manager.customer_updated(make_user(metadata={"journey.consent": "not json"}))  # ignored, no crash
+    assert Consent.objects.count() == 2
+
+
+def test_system_checks_warn_about_missing_delivery_settings(db: Any) -> None:
+    from django.core import checks
+
+    activate_plugin([{"name": "email_esp", "value": "postmark"}])
+    ids = {m.id for m in checks.run_checks(tags=[checks.Tags.database], databases=["default"])}
+    assert {"saleor_journey.W001", "saleor_journey.W002", "saleor_journey.W003"} <= ids
+
+
+def test_system_check_warns_until_beat_has_registered_the_sweep(db: Any) -> None:
+    from django.core import checks
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    def warned() -> bool:
+        return "saleor_journey.W010" in {
+            m.id for m in checks.run_checks(tags=[checks.Tags.database], databases=["default"])
+        }
+
+    assert warned()
+    every = IntervalSchedule.objects.create(every=30, period=IntervalSchedule.SECONDS)
+    PeriodicTask.objects.create(name="saleor-journey-dispatch", task="saleor_journey.dispatch_due_messages", interval=every)
+    assert not warned()

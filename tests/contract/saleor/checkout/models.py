@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from ..core.models import ModelWithMetadata
+
 
 class Checkout(models.Model):
     token = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -40,3 +42,9 @@ class CheckoutLine(models.Model):
     checkout = models.ForeignKey(Checkout, related_name="lines", on_delete=models.CASCADE)
     variant = models.ForeignKey("product.ProductVariant", related_name="+", on_delete=models.CASCADE)
     quantity = models.PositiveIntegerField()
+
+
+class CheckoutMetadata(ModelWithMetadata):
+    """Mirror of CheckoutMetadata (checkout/models.py:536): a checkout's metadata lives in its own row."""
+
+    checkout = models.OneToOneField(Checkout, related_name="metadata_storage", on_delete=models.CASCADE)

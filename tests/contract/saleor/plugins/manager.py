@@ -8,7 +8,7 @@ Reproduced exactly where the plugin depends on it:
 - dispatch (``__run_method_on_plugins`` line 211, ``__run_method_on_single_plugin``
   line 233): active plugins only, ``previous_value`` passed by keyword,
   NotImplemented keeps the previous value, exceptions are NOT caught;
-- each hook's positional argument, extra keywords and channel (lines 675-1655):
+- each hook's positional argument, extra keywords and channel (lines 675-1655, 1375):
   ``webhooks=`` on most customer/checkout/order hooks, none on
   ``customer_created``/``account_deleted``/``order_bulk_created``,
   ``notify_customer=`` and (3.23 only) ``calculate_stocks_with_shipping_zones=``
@@ -150,6 +150,11 @@ class PluginsManager:
     def checkout_updated(self, checkout: Any, webhooks: Any = None) -> Any:
         return self._run_on_plugins(
             "checkout_updated", None, checkout, channel_slug=checkout.channel.slug, webhooks=webhooks
+        )
+
+    def checkout_metadata_updated(self, checkout: Any, webhooks: Any = None) -> Any:
+        return self._run_on_plugins(
+            "checkout_metadata_updated", None, checkout, channel_slug=checkout.channel.slug, webhooks=webhooks
         )
 
     # Order hooks (manager.py:916-1247).
