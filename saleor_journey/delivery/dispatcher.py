@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from django.conf import settings as django_settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -24,17 +25,19 @@ from django.utils import timezone
 from .. import signals
 from ..config import JourneySettings
 from ..exceptions import PermanentSendError, SendError, TransientSendError
-from ..models import DeliveryEvent, MessageChannel, MessageState, ScheduledMessage
+from ..models import DeliveryEvent, MessageChannel, MessageState, ScheduledMessage, Suppression
 from ..routes import TWILIO_STATUS, UNSUBSCRIBE, plugin_url
 from . import flows, preferences, rendering, timing
-from .addresses import normalise_recipient
+from .addresses import address_hash, normalise_recipient
 from .channels.base import Outgoing, Receipt
 from .tokens import unsubscribe_token
 
 logger = logging.getLogger(__name__)
 
 M = ScheduledMessage._meta.db_table
-LEASE = timedelta(seconds=60)
+S = Suppression._meta.db_table
+#: How long a claim may go without progress before a sweep takes its messages back.
+LEASE = timedelta(seconds=float(getattr(django_settings, "JOURNEY_LEASE_SECONDS", 60)))
 
 
 class Channel(Protocol):
@@ -144,7 +147,9 @@ class Dispatcher:
         except (PermanentSendError, LookupError) as exc:
             reason = exc.reason if isinstance(exc, SendError) else f"cannot render: {exc}"
             return self._finish(message, token, MessageState.FAILED, reason, "failed")
-        if not self._mark_submitting(message.pk, token):
+        if not self._mark_submitting(message.pk, token, message.channel, address_hash(message.channel, address)):
+            if preferences.is_suppressed(message.channel, address):
+                return self._finish(message, token, MessageState.SUPPRESSED, "recipient opted out", "suppressed")
             return "skipped"
         channel = self.channels.get(message.channel)
         try:
@@ -238,16 +243,21 @@ class Dispatcher:
             content_variables={str(k): str(v) for k, v in (message.context.get("content_variables") or {}).items()},
         )
 
-    def _mark_submitting(self, message_id: int, token: uuid.UUID) -> bool:
-        """Stamp the provider call and renew the lease of the rest of this claim, in one statement."""
+    def _mark_submitting(self, message_id: int, token: uuid.UUID, channel: str, hashed: str) -> bool:
+        """Stamp the provider call and renew the lease of the rest of this claim, in one statement.
+
+        The stamp is refused if an opt-out was committed before this statement
+        began, so nothing is submitted after an opt-out is recorded.
+        """
         now = self.clock()
         with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {M} SET lease_until = %s,"
                 " submitting_at = CASE WHEN id = %s THEN %s ELSE submitting_at END"
                 " WHERE claim_token = %s AND state = 'sending' AND (id = %s OR submitting_at IS NULL)"
+                f" AND NOT (id = %s AND EXISTS (SELECT 1 FROM {S} WHERE channel = %s AND address_hash = %s))"
                 " RETURNING id",
-                [now + self.lease, message_id, now, token, message_id],
+                [now + self.lease, message_id, now, token, message_id, message_id, channel, hashed],
             )
             return any(row[0] == message_id for row in cursor.fetchall())
 

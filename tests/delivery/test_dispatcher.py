@@ -248,3 +248,17 @@ def test_marketing_without_public_url_fails_clearly(make_dispatcher, make_messag
 def test_suppression_stores_no_address(make_dispatcher, make_message, esp) -> None:
     preferences.suppress("email", "anna@example.com", reason="unsubscribed", source="test")
     assert "anna" not in Suppression.objects.get().address_hash
+
+
+def test_an_opt_out_that_lands_mid_decision_still_stops_the_send(make_dispatcher, make_message, esp) -> None:
+    def opt_out_now(sender: Any, message: ScheduledMessage, **kwargs: Any) -> None:
+        preferences.suppress("email", message.recipient, reason="unsubscribed", source="race")
+
+    signals.before_send.connect(opt_out_now)
+    try:
+        spec = make_message()
+        counts = run(make_dispatcher())
+    finally:
+        signals.before_send.disconnect(opt_out_now)
+    assert counts.suppressed == 1 and esp.count == 0
+    assert state_of(spec).state == "suppressed"
