@@ -25,7 +25,7 @@ from django.utils import timezone
 from .. import signals
 from ..config import JourneySettings
 from ..exceptions import PermanentSendError, SendError, TransientSendError
-from ..models import DeliveryEvent, MessageChannel, MessageState, ScheduledMessage, Suppression
+from ..models import Consent, DeliveryEvent, MessageChannel, MessageState, ScheduledMessage, Suppression
 from ..routes import TWILIO_STATUS, UNSUBSCRIBE, plugin_url
 from . import flows, preferences, rendering, timing
 from .addresses import address_hash, normalise_recipient
@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 M = ScheduledMessage._meta.db_table
 S = Suppression._meta.db_table
+C = Consent._meta.db_table
 #: How long a claim may go without progress before a sweep takes its messages back.
 LEASE = timedelta(seconds=float(getattr(django_settings, "JOURNEY_LEASE_SECONDS", 60)))
 
@@ -118,19 +119,38 @@ class Dispatcher:
     # Sender side -----------------------------------------------------------
 
     def deliver(self, claim: Claim) -> DeliveryCounts:
+        """Send one claim's messages in order.
+
+        A provider's answer is written in the same transaction as the next
+        message's submit stamp, so each message costs one commit, not two;
+        the last answer is written when the claim is done.
+        """
         counts = DeliveryCounts()
-        for message_id in claim.ids:
-            try:
-                outcome = self._deliver_one(message_id, claim.token)
-            except Exception:
-                # A bug of ours must not stop the batch; the lease brings the row back.
-                logger.exception("journey: delivering message %s failed unexpectedly", message_id)
-                outcome = "skipped"
-            setattr(counts, outcome, getattr(counts, outcome) + 1)
+        self._unrecorded: list[Any] = []
+        try:
+            for message_id in claim.ids:
+                try:
+                    outcome = self._deliver_one(message_id, claim.token)
+                except Exception:
+                    # A bug of ours must not stop the batch; the lease brings the row back.
+                    logger.exception("journey: delivering message %s failed unexpectedly", message_id)
+                    outcome = "skipped"
+                setattr(counts, outcome, getattr(counts, outcome) + 1)
+        finally:
+            with transaction.atomic():
+                self._flush_unrecorded()
         return counts
 
+    def _flush_unrecorded(self) -> None:
+        """Write the answers held back for the next commit (call inside a transaction)."""
+        pending, self._unrecorded = self._unrecorded, []
+        for args, kwargs in pending:
+            self._finish(*args, **kwargs)
+
     def _deliver_one(self, message_id: int, token: uuid.UUID) -> str:
-        message = ScheduledMessage.objects.filter(pk=message_id, claim_token=token, state=MessageState.SENDING).first()
+        message = next(
+            iter(ScheduledMessage.objects.filter(pk=message_id, claim_token=token, state=MessageState.SENDING)), None
+        )
         if message is None:
             return "skipped"  # reclaimed by a sweep, or already handled
         now = self.clock()
@@ -166,10 +186,13 @@ class Dispatcher:
             if exc.suppress:
                 preferences.suppress(message.channel, address, reason=str(exc.code or "refused"), source=exc.provider or "provider")
             return self._finish(message, token, MessageState.FAILED, exc.reason, "failed", attempts=message.attempts + 1)
-        return self._finish(
-            message, token, MessageState.SENT, "", "sent", attempts=message.attempts + 1,
-            provider=receipt.provider, provider_id=receipt.provider_message_id,
-        )
+        # Written with the next message's submit stamp (or when the claim ends): one commit per message.
+        self._unrecorded.append((
+            (message, token, MessageState.SENT, "", "sent"),
+            {"attempts": message.attempts + 1, "provider": receipt.provider, "provider_id": receipt.provider_message_id,
+             "sent_at": self.clock()},
+        ))
+        return "sent"
 
     def _region(self, message: ScheduledMessage) -> str | None:
         """Numbers without a country code are read as the channel's country's."""
@@ -178,10 +201,12 @@ class Dispatcher:
     def _hold(self, message: ScheduledMessage, address: str, now: datetime) -> tuple[str, str, datetime | None, str] | None:
         """Why the message must not go now: (state, reason, new due time, outcome), or None to send."""
         delivery = self.settings.delivery
-        if preferences.is_suppressed(message.channel, address):
+        window = timedelta(days=delivery.frequency_cap_days)
+        suppressed, consent, recent = self._preflight(message, address, now - window)
+        if suppressed:
             return MessageState.SUPPRESSED, "recipient opted out or bounced", None, "suppressed"
         if message.marketing:
-            allowed, why = preferences.may_send_marketing(message.channel, address, delivery)
+            allowed, why = preferences.marketing_decision(message.channel, consent, delivery)
             if not allowed:
                 return MessageState.SUPPRESSED, why, None, "suppressed"
         skip = flows.recheck(message)
@@ -197,17 +222,25 @@ class Dispatcher:
             if end is not None:
                 return MessageState.DEFERRED, "quiet hours", end, "deferred"
         if message.marketing:
-            window = timedelta(days=delivery.frequency_cap_days)
-            recent = list(
-                ScheduledMessage.objects.filter(
-                    recipient=message.recipient, channel=message.channel, marketing=True,
-                    state=MessageState.SENT, sent_at__gt=now - window,
-                ).values_list("sent_at", flat=True)
-            )
             release = timing.frequency_cap_release(now, recent, delivery.frequency_cap_count, delivery.frequency_cap_days)
             if release is not None:
                 return MessageState.DEFERRED, "frequency cap", release, "deferred"
         return None
+
+    @staticmethod
+    def _preflight(message: ScheduledMessage, address: str, since: datetime) -> tuple[bool, bool | None, list[datetime]]:
+        """Suppression, consent and recent marketing sends for this recipient, in one round-trip."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT EXISTS (SELECT 1 FROM {S} WHERE channel = %s AND address_hash = %s),"
+                f" (SELECT granted FROM {C} WHERE channel = %s AND address = %s),"
+                f" ARRAY(SELECT sent_at FROM {M} WHERE recipient = %s AND channel = %s AND marketing"
+                "   AND state = 'sent' AND sent_at > %s)",
+                [message.channel, address_hash(message.channel, address), message.channel, address,
+                 message.recipient, message.channel, since],
+            )
+            suppressed, consent, recent = cursor.fetchone()
+        return suppressed, consent, list(recent or [])
 
     def _compose(self, message: ScheduledMessage, address: str) -> Outgoing:
         delivery = self.settings.delivery
@@ -250,14 +283,18 @@ class Dispatcher:
         began, so nothing is submitted after an opt-out is recorded.
         """
         now = self.clock()
-        with connection.cursor() as cursor:
+        with transaction.atomic(), connection.cursor() as cursor:
+            self._flush_unrecorded()
+            # The rest of the claim's lease is renewed only once half of it is spent.
             cursor.execute(
                 f"UPDATE {M} SET lease_until = %s,"
                 " submitting_at = CASE WHEN id = %s THEN %s ELSE submitting_at END"
-                " WHERE claim_token = %s AND state = 'sending' AND (id = %s OR submitting_at IS NULL)"
+                " WHERE claim_token = %s AND state = 'sending'"
+                " AND (id = %s OR (submitting_at IS NULL AND lease_until < %s))"
                 f" AND NOT (id = %s AND EXISTS (SELECT 1 FROM {S} WHERE channel = %s AND address_hash = %s))"
                 " RETURNING id",
-                [now + self.lease, message_id, now, token, message_id, message_id, channel, hashed],
+                [now + self.lease, message_id, now, token, message_id, now + self.lease / 2,
+                 message_id, channel, hashed],
             )
             return any(row[0] == message_id for row in cursor.fetchall())
 
@@ -273,6 +310,7 @@ class Dispatcher:
         attempts: int | None = None,
         provider: str = "",
         provider_id: str | None = None,
+        sent_at: datetime | None = None,
     ) -> str:
         """Record the outcome, if this claim still owns the row (a late answer also settles ``unknown``)."""
         now = self.clock()
@@ -284,18 +322,23 @@ class Dispatcher:
         if state in (MessageState.PENDING, MessageState.DEFERRED):
             fields.update(claim_token=None, submitting_at=None)
         if state == MessageState.SENT:
-            fields.update(sent_at=now, provider_message_id=provider_id)
+            fields.update(sent_at=sent_at or now, provider_message_id=provider_id)
         with transaction.atomic():
             updated = ScheduledMessage.objects.filter(
                 Q(state=MessageState.SENDING) | Q(state=MessageState.UNKNOWN), pk=message.pk, claim_token=token
             ).update(**fields)
             if not updated:
                 return "skipped"
-            DeliveryEvent.objects.create(
-                message_id=message.pk, kind=state, provider=provider or message.channel, at=now,
-                detail={"reason": reason[:255], "provider_message_id": provider_id} if reason or provider_id else {},
-            )
+            if state != MessageState.SENT:  # a sent message's row already says when and with which id
+                DeliveryEvent.objects.create(
+                    message_id=message.pk, kind=state, provider=provider or message.channel, at=now,
+                    detail={"reason": reason[:255]} if reason else {},
+                )
         for name, value in fields.items():
             setattr(message, name, value)
-        signals.message_status_changed.send(sender=ScheduledMessage, message=message, status=state, detail=reason)
+        transaction.on_commit(
+            lambda: signals.message_status_changed.send(
+                sender=ScheduledMessage, message=message, status=state, detail=reason
+            )
+        )
         return outcome

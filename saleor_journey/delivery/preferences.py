@@ -65,15 +65,19 @@ def record_consent(channel: str, address: str, granted: bool, source: str, at: d
 
 
 def may_send_marketing(channel: str, address: str, settings: DeliverySettings) -> tuple[bool, str]:
-    """Whether a marketing message may go out, with the reason when not.
+    """Whether a marketing message may go out, with the reason when not."""
+    consent = Consent.objects.filter(channel=channel, address=address).values_list("granted", flat=True).first()
+    return marketing_decision(channel, consent, settings)
+
+
+def marketing_decision(channel: str, granted: bool | None, settings: DeliverySettings) -> tuple[bool, str]:
+    """The consent rule, given the recorded answer (None: never asked).
 
     SMS and WhatsApp need a recorded opt-in. Email follows the shop's policy:
     opt-out (send unless refused) by default, opt-in selectable.
     """
-    consent = Consent.objects.filter(channel=channel, address=address).first()
-    if consent is not None and not consent.granted:
+    if granted is False:
         return False, "consent withdrawn"
-    if channel in PHONE_CHANNELS or settings.email_marketing_policy == "opt_in":
-        if consent is None:
-            return False, "no recorded opt-in"
+    if granted is None and (channel in PHONE_CHANNELS or settings.email_marketing_policy == "opt_in"):
+        return False, "no recorded opt-in"
     return True, ""

@@ -223,11 +223,15 @@ def test_status_signal_and_delivery_log(make_dispatcher, make_message, esp) -> N
     signals.message_status_changed.connect(listen)
     try:
         spec = make_message()
+        bad = make_message(channel="sms", recipient="12", marketing=False)
         run(make_dispatcher())
     finally:
         signals.message_status_changed.disconnect(listen)
-    assert seen == ["sent"]
-    assert DeliveryEvent.objects.get(message__dedupe_key=spec.dedupe_key).kind == "sent"
+    assert sorted(seen) == ["failed", "sent"]
+    sent = state_of(spec)
+    assert sent.sent_at is not None and sent.provider_message_id  # the row itself is the record of a send
+    failure = DeliveryEvent.objects.get(message__dedupe_key=bad.dedupe_key)
+    assert failure.kind == "failed" and "invalid phone number" in failure.detail["reason"]
 
 
 def test_scheduling_is_idempotent_and_cancel_is_a_state_change(make_message, db) -> None:

@@ -45,6 +45,10 @@ class EmailChannel:
                 self._connection = get_connection(f"anymail.backends.{esp}.EmailBackend", **kwargs)
             else:
                 self._connection = get_connection()
+            try:
+                self._connection.open()  # one HTTP session (keep-alive) or SMTP login for the whole batch
+            except Exception:  # noqa: BLE001 - opening lazily on send reports the real error there
+                logger.debug("journey: email connection could not be opened ahead of sending", exc_info=True)
         return self._connection
 
     @property
