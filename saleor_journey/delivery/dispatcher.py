@@ -127,6 +127,7 @@ class Dispatcher:
         """
         counts = DeliveryCounts()
         self._unrecorded: list[Any] = []
+        self._renewed_at = self.clock()  # the claim set the lease just now
         try:
             for message_id in claim.ids:
                 try:
@@ -277,26 +278,30 @@ class Dispatcher:
         )
 
     def _mark_submitting(self, message_id: int, token: uuid.UUID, channel: str, hashed: str) -> bool:
-        """Stamp the provider call and renew the lease of the rest of this claim, in one statement.
+        """Stamp the provider call (and write the previous answer) in one transaction.
 
         The stamp is refused if an opt-out was committed before this statement
-        began, so nothing is submitted after an opt-out is recorded.
+        began, so nothing is submitted after an opt-out is recorded. Once half
+        the lease is spent, the rest of the claim's lease is renewed too.
         """
         now = self.clock()
         with transaction.atomic(), connection.cursor() as cursor:
             self._flush_unrecorded()
-            # The rest of the claim's lease is renewed only once half of it is spent.
             cursor.execute(
-                f"UPDATE {M} SET lease_until = %s,"
-                " submitting_at = CASE WHEN id = %s THEN %s ELSE submitting_at END"
-                " WHERE claim_token = %s AND state = 'sending'"
-                " AND (id = %s OR (submitting_at IS NULL AND lease_until < %s))"
-                f" AND NOT (id = %s AND EXISTS (SELECT 1 FROM {S} WHERE channel = %s AND address_hash = %s))"
-                " RETURNING id",
-                [now + self.lease, message_id, now, token, message_id, now + self.lease / 2,
-                 message_id, channel, hashed],
+                f"UPDATE {M} SET lease_until = %s, submitting_at = %s"
+                " WHERE id = %s AND claim_token = %s AND state = 'sending'"
+                f" AND NOT EXISTS (SELECT 1 FROM {S} WHERE channel = %s AND address_hash = %s)",
+                [now + self.lease, now, message_id, token, channel, hashed],
             )
-            return any(row[0] == message_id for row in cursor.fetchall())
+            stamped = cursor.rowcount == 1
+            if stamped and now >= self._renewed_at + self.lease / 2:
+                cursor.execute(
+                    f"UPDATE {M} SET lease_until = %s WHERE state = 'sending' AND claim_token = %s"
+                    " AND submitting_at IS NULL",
+                    [now + self.lease, token],
+                )
+                self._renewed_at = now
+        return stamped
 
     def _finish(
         self,

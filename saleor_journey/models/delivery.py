@@ -65,9 +65,6 @@ class ScheduledMessage(models.Model):
             models.Index(
                 fields=["lease_until"], name="journey_message_lease_idx", condition=models.Q(state=MessageState.SENDING)
             ),
-            models.Index(
-                fields=["claim_token"], name="journey_message_claim_idx", condition=models.Q(claim_token__isnull=False)
-            ),
             models.Index(fields=["journey", "created_at"], name="journey_message_journey_idx"),
             models.Index(fields=["flow", "subject_key"], name="journey_message_subject_idx"),
             models.Index(
