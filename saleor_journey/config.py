@@ -4,10 +4,11 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from datetime import time
+from datetime import time, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .core.flows import FlowSettings, Step
 from .core.rules import StagePolicy
 from .exceptions import ConfigurationError
 
@@ -65,6 +66,7 @@ class JourneySettings:
     metadata_key: str = DEFAULT_METADATA_KEY
     channels: Mapping[str, ChannelSettings] = field(default_factory=dict)
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
+    flows: FlowSettings = field(default_factory=FlowSettings)
 
     def for_channel(self, slug: str | None) -> ChannelSettings:
         return self.channels.get(slug or "", ChannelSettings())
@@ -96,6 +98,7 @@ class JourneySettings:
             metadata_key=metadata_key,
             channels=_channel_settings(values.get("channel_settings")),
             delivery=_delivery_settings(values),
+            flows=_flow_settings(values),
         )
 
 
@@ -163,6 +166,61 @@ def _delivery_settings(values: Mapping[str, Any]) -> DeliverySettings:
         email_marketing_policy=policy,
         consent_metadata_key=_text(values, "consent_metadata_key") or "journey.consent",
         template_dir=_text(values, "template_dir"),
+    )
+
+
+def _enabled(values: Mapping[str, Any], name: str, default: bool) -> bool:
+    raw = values.get(name)
+    if raw is None or raw == "":
+        return default
+    if isinstance(raw, bool):
+        return raw
+    return str(raw).strip().lower() in ("true", "1", "yes", "on")
+
+
+def _delays(values: Mapping[str, Any], name: str, default: str, count: int) -> list[timedelta]:
+    """'1h,24h,72h' -> durations; units m, h, d."""
+    raw = _text(values, name) or default
+    parts = [p.strip() for p in raw.split(",") if p.strip()]
+    if len(parts) != count:
+        raise ConfigurationError(name, f"needs {count} comma-separated delays like {default!r}, got {raw!r}")
+    delays = []
+    units = {"m": "minutes", "h": "hours", "d": "days"}
+    for part in parts:
+        number, unit = part[:-1], part[-1:].lower()
+        if unit not in units or not number.isdigit():
+            raise ConfigurationError(name, f"{part!r} is not a delay such as 30m, 24h or 7d")
+        delays.append(timedelta(**{units[unit]: int(number)}))
+    return delays
+
+
+def _flow_settings(values: Mapping[str, Any]) -> FlowSettings:
+    cart = _delays(values, "abandoned_cart_delays", "1h,24h,72h", 3)
+    post = _delays(values, "post_purchase_delays", "2d,14d", 2)
+    review = _delays(values, "review_request_delays", "7d,14d", 2)
+    back = _delays(values, "win_back_delays", "0h,7d", 2)
+    return FlowSettings(
+        abandoned_cart=(
+            Step("reminder_1", cart[0], marketing=False),
+            Step("reminder_2", cart[1]),
+            Step("reminder_2_sms", cart[1], channel="sms"),
+            Step("reminder_3", cart[2]),
+        ) if _enabled(values, "abandoned_cart_enabled", True) else (),
+        post_purchase=(
+            Step("thank_you", post[0], marketing=False),
+            Step("cross_sell", post[1]),
+        ) if _enabled(values, "post_purchase_enabled", True) else (),
+        review_request=(
+            Step("request", review[0]),
+            Step("reminder", review[1]),
+        ) if _enabled(values, "review_request_enabled", True) else (),
+        win_back=(
+            Step("email", back[0]),
+            Step("sms", back[1], channel="sms"),
+        ) if _enabled(values, "win_back_enabled", True) else (),
+        welcome=(Step("email", timedelta(0), marketing=False),) if _enabled(values, "welcome_enabled", False) else (),
+        cart_voucher=_text(values, "abandoned_cart_voucher"),
+        win_back_voucher=_text(values, "win_back_voucher"),
     )
 
 

@@ -252,7 +252,8 @@ class Dispatcher:
             if unsubscribe is None:
                 raise PermanentSendError("public_base_url is not configured: marketing messages need an unsubscribe link")
         shop_name = channel_settings.sender_name or "our shop"
-        context = {**message.context, "shop_name": shop_name, "unsubscribe_url": unsubscribe}
+        context = {**message.context, **flows.extra_context(message), "shop_name": shop_name,
+                   "unsubscribe_url": unsubscribe}
         langs = rendering.languages(message.language, channel_settings.language)
         rendered = rendering.render(message.flow, message.step, context, langs, delivery.template_dir)
         if message.channel == MessageChannel.EMAIL:

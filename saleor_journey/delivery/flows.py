@@ -17,3 +17,18 @@ def register_recheck(flow: str, recheck: Recheck) -> None:
 def recheck(message: ScheduledMessage) -> str | None:
     check = _rechecks.get(message.flow)
     return check(message) if check is not None else None
+
+
+#: A context provider adds what a message shows (products, links) right before rendering.
+ContextProvider = Callable[[ScheduledMessage], dict[str, object]]
+
+_contexts: dict[str, ContextProvider] = {}
+
+
+def register_context(flow: str, provider: ContextProvider) -> None:
+    _contexts[flow] = provider
+
+
+def extra_context(message: ScheduledMessage) -> dict[str, object]:
+    provider = _contexts.get(message.flow)
+    return provider(message) if provider is not None else {}

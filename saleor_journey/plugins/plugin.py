@@ -20,7 +20,7 @@ from ..core.events import EventKind
 from ..delivery import inbound
 from ..services.erasure import erase_person
 from ..services.recording import ExtraRead, JourneyRecorder, StageMirror
-from . import consent, events
+from . import consent, events, flow_support  # noqa: F401 - flow_support registers send-time checks
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +85,17 @@ class JourneyPlugin(BasePlugin):
         {"name": "frequency_cap_days", "value": "7"},
         {"name": "consent_metadata_key", "value": "journey.consent"},
         {"name": "template_dir", "value": ""},
+        {"name": "abandoned_cart_enabled", "value": True},
+        {"name": "abandoned_cart_delays", "value": "1h,24h,72h"},
+        {"name": "abandoned_cart_voucher", "value": ""},
+        {"name": "post_purchase_enabled", "value": True},
+        {"name": "post_purchase_delays", "value": "2d,14d"},
+        {"name": "review_request_enabled", "value": True},
+        {"name": "review_request_delays", "value": "7d,14d"},
+        {"name": "win_back_enabled", "value": True},
+        {"name": "win_back_delays", "value": "0h,7d"},
+        {"name": "win_back_voucher", "value": ""},
+        {"name": "welcome_enabled", "value": False},
     ]
     CONFIG_STRUCTURE = {
         "metadata_key": {
@@ -214,6 +225,62 @@ class JourneyPlugin(BasePlugin):
             "help_text": "Directory on the server with message templates that override the built-in ones "
             "(same file names).",
             "label": "Template override directory",
+        },
+        "abandoned_cart_enabled": {
+            "type": ConfigurationTypeField.BOOLEAN,
+            "help_text": "Remind customers of carts they left (email; SMS too with consent and a number).",
+            "label": "Abandoned-cart reminders",
+        },
+        "abandoned_cart_delays": {
+            "type": ConfigurationTypeField.STRING,
+            "help_text": "After the cart's last change: first, second and third reminder (m, h, d). "
+            "The first is a service reminder; the others need marketing consent.",
+            "label": "Reminder delays",
+        },
+        "abandoned_cart_voucher": {
+            "type": ConfigurationTypeField.STRING,
+            "help_text": "Voucher code offered in the third reminder (empty: none).",
+            "label": "Reminder voucher code",
+        },
+        "post_purchase_enabled": {
+            "type": ConfigurationTypeField.BOOLEAN,
+            "help_text": "Thank-you and cross-sell messages after fulfilment.",
+            "label": "Post-purchase follow-up",
+        },
+        "post_purchase_delays": {
+            "type": ConfigurationTypeField.STRING,
+            "help_text": "After fulfilment: thank-you, then cross-sell.",
+            "label": "Follow-up delays",
+        },
+        "review_request_enabled": {
+            "type": ConfigurationTypeField.BOOLEAN,
+            "help_text": "Ask for a review of the products after fulfilment, with one reminder.",
+            "label": "Review requests",
+        },
+        "review_request_delays": {
+            "type": ConfigurationTypeField.STRING,
+            "help_text": "After fulfilment: request, then reminder.",
+            "label": "Review request delays",
+        },
+        "win_back_enabled": {
+            "type": ConfigurationTypeField.BOOLEAN,
+            "help_text": "Win back customers who lapsed: email, then SMS with consent.",
+            "label": "Win-back",
+        },
+        "win_back_delays": {
+            "type": ConfigurationTypeField.STRING,
+            "help_text": "After the customer lapsed: email, then SMS.",
+            "label": "Win-back delays",
+        },
+        "win_back_voucher": {
+            "type": ConfigurationTypeField.STRING,
+            "help_text": "Voucher code offered in win-back messages (empty: none).",
+            "label": "Win-back voucher code",
+        },
+        "welcome_enabled": {
+            "type": ConfigurationTypeField.BOOLEAN,
+            "help_text": "Welcome email on account creation (off: Saleor already sends account confirmation).",
+            "label": "Welcome email",
         },
     }
 
@@ -373,6 +440,6 @@ class JourneyPlugin(BasePlugin):
 
 
 def recorder_for(settings: JourneySettings) -> JourneyRecorder:
-    """A recorder for code that runs outside a hook (receivers, tasks, the backfill)."""
-    return JourneyRecorder(settings.policy, stage_mirror(settings.metadata_key))
+    """A recorder (with the configured flows) for hooks, receivers and tasks."""
+    return JourneyRecorder(settings.policy, stage_mirror(settings.metadata_key), flows=settings.flows)
 

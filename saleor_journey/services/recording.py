@@ -21,9 +21,10 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from ..core.events import EventKind, JourneyEvent, Subject
+from ..core.flows import Action, Cancel, Convert, FlowSettings, Recipient, Schedule, plan
 from ..core.rules import JourneyState, StagePolicy, Transition, apply_event, evaluate, merge_states, refine_event
 from ..core.stages import Stage
-from ..models import Journey, JourneyEvent as EventRow, StageTransition
+from ..models import DeliveryEvent, Journey, JourneyEvent as EventRow, ScheduledMessage, StageTransition
 from .db import savepoint_if_in_transaction
 
 logger = logging.getLogger(__name__)
@@ -38,6 +39,8 @@ ACCOUNT_KINDS = frozenset({EventKind.ACCOUNT_CREATED, EventKind.ACCOUNT_UPDATED}
 J = Journey._meta.db_table
 E = EventRow._meta.db_table
 T = StageTransition._meta.db_table
+M = ScheduledMessage._meta.db_table
+D = DeliveryEvent._meta.db_table
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,10 +133,12 @@ class JourneyRecorder:
         policy: StagePolicy,
         mirror: StageMirror | None = None,
         clock: Callable[[], datetime] = timezone.now,
+        flows: FlowSettings | None = None,
     ) -> None:
         self.policy = policy
         self.mirror = mirror
         self.clock = clock
+        self.flows = flows
 
     def record(self, event: JourneyEvent, reads: tuple[ExtraRead, ...] = ()) -> RecordResult:
         """Record one event and settle the stage; a duplicate changes nothing."""
@@ -154,6 +159,49 @@ class JourneyRecorder:
                 return outcome
         logger.warning("journey: gave up recording %s after %d conflicting attempts", event.dedupe_key, MAX_ATTEMPTS)
         return RecordResult(recorded=False)
+
+    @staticmethod
+    def _flow_ctes(actions: list[Action], ctes: list[str], params: list[Any], now: datetime) -> None:
+        """Outbox writes for the flows, joined to the journey row ``j`` of the same statement."""
+        for restart in (True, False):
+            rows = [a for a in actions if isinstance(a, Schedule) and a.restart is restart]
+            if not rows:
+                continue
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s::boolean, %s::jsonb, %s::timestamptz)"] * len(rows))
+            conflict = (
+                "DO UPDATE SET due_at = EXCLUDED.due_at, context = EXCLUDED.context, updated_at = EXCLUDED.updated_at"
+                f" WHERE {M}.state IN ('pending', 'deferred')"
+                if restart else "DO NOTHING"
+            )
+            ctes.append(
+                f"s{int(restart)} AS (INSERT INTO {M} (dedupe_key, flow, step, subject_key, journey_id, channel, recipient,"
+                " language, channel_slug, marketing, context, due_at, state, reason, attempts, created_at, updated_at)"
+                " SELECT v.dk, v.flow, v.step, v.subject, j.id, v.channel, v.recipient, COALESCE(v.lang, 'en'), v.slug,"
+                f" v.marketing, v.ctx, v.due, 'pending', '', 0, %s, %s FROM j, (VALUES {values})"
+                " AS v(dk, flow, step, subject, channel, recipient, lang, slug, marketing, ctx, due)"
+                f" ON CONFLICT (dedupe_key) {conflict})"
+            )
+            params += [now, now]
+            for a in rows:
+                params += [f"{a.flow}:{a.subject_key}:{a.step.name}:{a.step.channel}", a.flow, a.step.name,
+                           a.subject_key, a.step.channel, a.recipient, a.language, a.channel_slug, a.step.marketing,
+                           json.dumps(a.context, default=str), a.due_at]
+        for i, a in enumerate(x for x in actions if isinstance(x, Cancel)):
+            subject = f"{M}.subject_key = %s" if a.subject_key is not None else f"{M}.journey_id = j.id"
+            ctes.append(
+                f"c{i} AS (UPDATE {M} SET state = 'cancelled', reason = %s, updated_at = %s FROM j"
+                f" WHERE {M}.flow = %s AND {subject} AND {M}.state IN ('pending', 'deferred'))"
+            )
+            params += [a.reason, now, a.flow] + ([a.subject_key] if a.subject_key is not None else [])
+        for i, a in enumerate(x for x in actions if isinstance(x, Convert)):
+            ctes.append(
+                f"v{i} AS (INSERT INTO {D} (message_id, kind, provider, provider_event_id, at, detail)"
+                f" SELECT m.id, 'converted', 'journey', %s, %s, %s::jsonb FROM {M} m"
+                " WHERE m.flow = %s AND m.subject_key = %s AND m.state = 'sent' AND EXISTS (SELECT 1 FROM j)"
+                " ORDER BY m.sent_at DESC LIMIT 1 ON CONFLICT DO NOTHING)"
+            )
+            params += [f"converted:{a.order}", now,
+                       json.dumps({"order": a.order, "total": a.total, "currency": a.currency}), a.flow, a.subject_key]
 
     @staticmethod
     def _lock(subject: Subject) -> None:
@@ -196,6 +244,8 @@ class JourneyRecorder:
         user_id = subject.user_id if subject.user_id is not None else (target.user_id if target else None)
         email = self._email_for(target, subject.email, event.kind in ACCOUNT_KINDS)
         attaches_user = user_id is not None and (target is None or target.user_id != user_id)
+        key = _key_for(user_id, email) if user_id is not None or target is None else target.key
+        actions = self._plan(event, transitions, key, email, now)
         journey_id, event_id = self._write(
             target=target,
             guest=guest,
@@ -206,12 +256,25 @@ class JourneyRecorder:
             event=event,
             now=now,
             mirror_stage=user_id is not None and (bool(transitions) or attaches_user or guest is not None),
+            actions=actions,
         )
         if journey_id is None:
             return None
         if guest is not None:
             logger.info("journey: merged guest journey %s into %s", guest.id, journey_id)
         return RecordResult(recorded=True, journey_id=journey_id, stage=new_state.stage, transitions=transitions)
+
+    def _plan(
+        self, event: JourneyEvent | None, transitions: list[Transition], key: str, email: str | None, now: datetime
+    ) -> list[Action]:
+        if self.flows is None:
+            return []
+        payload = event.payload if event is not None else {}
+        who = Recipient(
+            key=key, email=email, phone=payload.get("phone"), language=payload.get("language"),
+            channel_slug=event.channel if event is not None else None,
+        )
+        return plan(event, transitions, who, self.flows, now)
 
     @staticmethod
     def _choose(rows: list[_Row], event: JourneyEvent) -> tuple[_Row | None, _Row | None]:
@@ -251,6 +314,7 @@ class JourneyRecorder:
             if not transitions:
                 return RecordResult(recorded=False, journey_id=journey.pk, stage=state.stage)
             target = _Row(journey.pk, journey.key, journey.user_id, journey.email, journey.version, state)
+            actions = self._plan(None, transitions, journey.key, journey.email, now)
             written, _ = self._write(
                 target=target,
                 guest=None,
@@ -261,6 +325,7 @@ class JourneyRecorder:
                 event=None,
                 now=now,
                 mirror_stage=journey.user_id is not None,
+                actions=actions,
             )
         return RecordResult(recorded=written is not None, journey_id=journey.pk, stage=new_state.stage, transitions=transitions)
 
@@ -276,8 +341,9 @@ class JourneyRecorder:
         event: JourneyEvent | None,
         now: datetime,
         mirror_stage: bool,
+        actions: list[Action] = (),  # type: ignore[assignment]
     ) -> tuple[int | None, int | None]:
-        """One statement: journey upsert, event, history, guest merge, stage mirror."""
+        """One statement: journey upsert, event, history, guest merge, stage mirror, flow messages."""
         params: list[Any] = []
         ctes: list[str] = []
         values = [user_id, email, state.stage.value, state.stage_since, state.last_order_at, json.dumps(state.to_json()), now]
@@ -345,6 +411,7 @@ class JourneyRecorder:
             if m.touch_column:
                 params.append(now)
             params.append(user_id)
+        self._flow_ctes(actions, ctes, params, now)
         event_select = "(SELECT id FROM e)" if event is not None else "NULL"
         sql = f"WITH {', '.join(ctes)} SELECT (SELECT id FROM j), {event_select}"
         with connection.cursor() as cursor:

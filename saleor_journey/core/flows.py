@@ -1,0 +1,161 @@
+"""Pure flow rules: which messages an event schedules, reschedules or cancels.
+
+``plan(event, transitions, who, settings, now)`` returns actions; the recorder
+writes them in the same statement as the event, so a rolled-back event plans
+nothing and a duplicate event (already recorded) plans nothing again.
+Backfilled events never plan anything.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from .events import EventKind, EventSource, JourneyEvent
+from .rules import Transition
+from .stages import Stage
+
+ABANDONED_CART = "abandoned_cart"
+POST_PURCHASE = "post_purchase"
+REVIEW_REQUEST = "review_request"
+WIN_BACK = "win_back"
+WELCOME = "welcome"
+FLOWS = (ABANDONED_CART, POST_PURCHASE, REVIEW_REQUEST, WIN_BACK, WELCOME)
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One message of a sequence: its name, delay after the trigger, channel, and whether it is marketing."""
+
+    name: str
+    delay: timedelta
+    channel: str = "email"
+    marketing: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class FlowSettings:
+    """Which flows run and their sequences; defaults follow DESIGN.md."""
+
+    abandoned_cart: tuple[Step, ...] = (
+        Step("reminder_1", timedelta(hours=1), marketing=False),  # a service reminder: allowed without consent
+        Step("reminder_2", timedelta(hours=24)),
+        Step("reminder_2_sms", timedelta(hours=24), channel="sms"),
+        Step("reminder_3", timedelta(hours=72)),
+    )
+    post_purchase: tuple[Step, ...] = (
+        Step("thank_you", timedelta(days=2), marketing=False),
+        Step("cross_sell", timedelta(days=14)),
+    )
+    review_request: tuple[Step, ...] = (
+        Step("request", timedelta(days=7)),
+        Step("reminder", timedelta(days=14)),
+    )
+    win_back: tuple[Step, ...] = (
+        Step("email", timedelta(0)),
+        Step("sms", timedelta(days=7), channel="sms"),
+    )
+    welcome: tuple[Step, ...] = ()  # off by default: Saleor already confirms new accounts
+    cart_voucher: str | None = None
+    win_back_voucher: str | None = None
+
+    def steps(self, flow: str) -> tuple[Step, ...]:
+        return getattr(self, flow)
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """Who the journey's messages go to; ``key`` names the journey (``user:5``, ``email:a@b.c``)."""
+
+    key: str
+    email: str | None
+    phone: str | None = None
+    language: str | None = None
+    channel_slug: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    flow: str
+    step: Step
+    subject_key: str
+    recipient: str
+    due_at: datetime
+    language: str | None
+    channel_slug: str | None
+    context: dict[str, Any] = field(default_factory=dict)
+    restart: bool = False  # a later trigger moves the due time (the cart changed)
+
+
+@dataclass(frozen=True, slots=True)
+class Cancel:
+    """Stop a flow's pending messages for one subject, or for the whole journey when ``subject_key`` is None."""
+
+    flow: str
+    subject_key: str | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Convert:
+    """An order placed from a reminded checkout: recovered revenue for the last reminder sent."""
+
+    flow: str
+    subject_key: str
+    order: str
+    total: str | None
+    currency: str | None
+
+
+Action = Schedule | Cancel | Convert
+
+
+def _sequence(
+    flow: str, subject_key: str, steps: tuple[Step, ...], start: datetime, who: Recipient,
+    context: dict[str, Any], restart: bool = False,
+) -> list[Action]:
+    actions: list[Action] = []
+    for step in steps:
+        address = who.email if step.channel == "email" else who.phone
+        if not address:
+            continue
+        actions.append(Schedule(flow, step, subject_key, address, start + step.delay, who.language,
+                                who.channel_slug, context, restart))
+    return actions
+
+
+def plan(
+    event: JourneyEvent | None, transitions: list[Transition], who: Recipient, settings: FlowSettings, now: datetime,
+) -> list[Action]:
+    """The flow actions one recorded event (or a clock-driven stage change, ``event=None``) causes."""
+    actions: list[Action] = []
+    if transitions and transitions[-1].to_stage is Stage.LAPSED:
+        actions += _sequence(WIN_BACK, f"{who.key}:lapse:{transitions[-1].at.date().isoformat()}", settings.win_back,
+                             now, who, {"voucher": settings.win_back_voucher})
+    if event is None or event.source is EventSource.BACKFILL:
+        return actions if event is None else []
+    kind, payload = event.kind, event.payload
+    checkout = payload.get("checkout")
+    order = payload.get("order")
+    if kind in (EventKind.CHECKOUT_CREATED, EventKind.CART_UPDATED) and checkout:
+        if int(payload.get("lines", 0)) > 0:
+            context = {"checkout": checkout, "lines": payload.get("line_snapshot", []), "voucher": settings.cart_voucher,
+                       "currency": payload.get("currency"), "total": payload.get("total")}
+            actions += _sequence(ABANDONED_CART, f"checkout:{checkout}", settings.abandoned_cart, event.occurred_at,
+                                 who, context, restart=True)
+    elif kind in (EventKind.CART_EMPTIED, EventKind.CHECKOUT_DELETED) and checkout:
+        actions.append(Cancel(ABANDONED_CART, f"checkout:{checkout}", "cart emptied" if kind is EventKind.CART_EMPTIED else "checkout deleted"))
+    elif kind is EventKind.ORDER_PLACED:
+        if checkout:
+            actions.append(Cancel(ABANDONED_CART, f"checkout:{checkout}", "order placed"))
+            actions.append(Convert(ABANDONED_CART, f"checkout:{checkout}", str(order), payload.get("total"), payload.get("currency")))
+        actions.append(Cancel(WIN_BACK, None, "ordered again"))
+    elif kind is EventKind.ORDER_FULFILLED and order:
+        context = {"order": order, "number": payload.get("number")}
+        actions += _sequence(POST_PURCHASE, f"order:{order}", settings.post_purchase, now, who, context)
+        actions += _sequence(REVIEW_REQUEST, f"order:{order}", settings.review_request, now, who, context)
+    elif kind is EventKind.ORDER_VOIDED and order:
+        reason = "order cancelled or refunded"
+        actions += [Cancel(POST_PURCHASE, f"order:{order}", reason), Cancel(REVIEW_REQUEST, f"order:{order}", reason)]
+    elif kind is EventKind.ACCOUNT_CREATED:
+        actions += _sequence(WELCOME, who.key, settings.welcome, now, who, {})
+    return actions

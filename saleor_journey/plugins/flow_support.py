@@ -1,0 +1,124 @@
+"""What the flows need from Saleor at send time: the last-moment re-checks and the message content.
+
+Registered with the dispatcher on import (the plugin module imports this), so
+they run in whichever process sends: the re-check reads the checkout or order
+as it is now, and the content is built from Saleor's current products.
+"""
+
+import base64
+import logging
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from django.utils import timezone
+
+from ..core import flows as names
+from ..delivery import flows
+from ..models import ScheduledMessage
+from . import runtime
+
+logger = logging.getLogger(__name__)
+
+#: Saleor's checkout completion lock; a checkout being completed must not be reminded.
+COMPLETING_WINDOW = timedelta(minutes=5)
+
+
+def global_id(type_name: str, pk: Any) -> str:
+    """Saleor's GraphQL ID (base64 "Type:pk"), so storefronts can use it as is."""
+    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
+
+
+def _token(message: ScheduledMessage) -> str:
+    return message.subject_key.split(":", 1)[1]
+
+
+def _storefront(message: ScheduledMessage) -> str | None:
+    settings = runtime.active_settings()
+    if settings is None:
+        return None
+    return settings.for_channel(message.channel_slug).storefront_url
+
+
+def recheck_cart(message: ScheduledMessage) -> str | None:
+    """Skip a cart reminder whose reason went away; the reason is recorded on the message."""
+    from saleor.checkout.models import Checkout
+    from saleor.order.models import Order
+
+    token = _token(message)
+    if Order.objects.filter(checkout_token=token).exists():
+        return "order placed"
+    checkout = Checkout.objects.filter(pk=token).first()
+    if checkout is None:
+        return "checkout no longer exists"
+    if not checkout.lines.exists():
+        return "cart is empty"
+    started = getattr(checkout, "completing_started_at", None)
+    if started is not None and started > timezone.now() - COMPLETING_WINDOW:
+        return "checkout is being completed"
+    return None
+
+
+def cart_context(message: ScheduledMessage) -> dict[str, Any]:
+    """The lines left in the cart and the link back to it (or, if it is gone, a link that rebuilds it)."""
+    from saleor.checkout.models import Checkout, CheckoutLine
+
+    token = _token(message)
+    lines = (
+        CheckoutLine.objects.filter(checkout_id=token)
+        .select_related("variant__product")
+        .order_by("created_at")
+    )
+    items = [
+        {"name": line.variant.product.name, "variant": line.variant.name, "quantity": line.quantity}
+        for line in lines
+    ]
+    base = _storefront(message)
+    url = None
+    if base:
+        if Checkout.objects.filter(pk=token).exists():
+            url = _with_query(base, {"checkout": global_id("Checkout", token)})
+        else:
+            snapshot = message.context.get("lines") or []
+            restore = ",".join(f"{global_id('ProductVariant', v)}:{q}" for v, q in snapshot)
+            url = _with_query(base, {"restore": restore}) if restore else base
+    return {"items": items, "action_url": url}
+
+
+def _with_query(base: str, params: dict[str, str]) -> str:
+    joiner = "&" if "?" in base else "?"
+    return f"{base}{joiner}{urlencode(params)}"
+
+
+def recheck_order(message: ScheduledMessage) -> str | None:
+    from saleor.order.models import Order
+
+    order = Order.objects.filter(pk=_token(message)).only("status").first()
+    if order is None:
+        return "order no longer exists"
+    if order.status in ("canceled", "returned", "expired"):
+        return f"order {order.status}"
+    return None
+
+
+def order_context(message: ScheduledMessage) -> dict[str, Any]:
+    from saleor.order.models import OrderLine
+
+    items = [
+        {"name": line.product_name, "variant": line.variant_name, "quantity": line.quantity}
+        for line in OrderLine.objects.filter(order_id=_token(message)).order_by("product_name")
+    ]
+    return {"items": items, "action_url": _storefront(message)}
+
+
+def storefront_context(message: ScheduledMessage) -> dict[str, Any]:
+    return {"action_url": _storefront(message)}
+
+
+flows.register_recheck(names.ABANDONED_CART, recheck_cart)
+flows.register_context(names.ABANDONED_CART, cart_context)
+for _flow in (names.POST_PURCHASE, names.REVIEW_REQUEST):
+    flows.register_recheck(_flow, recheck_order)
+    flows.register_context(_flow, order_context)
+for _flow in (names.WIN_BACK, names.WELCOME):
+    flows.register_context(_flow, storefront_context)

@@ -1,0 +1,165 @@
+"""Each flow through Saleor's hooks: what gets scheduled, moved, cancelled, sent and attributed."""
+
+import base64
+from decimal import Decimal
+from datetime import timedelta
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from saleor_journey.config import JourneySettings
+from saleor_journey.core.events import EventKind
+from saleor_journey.delivery.channels import build_channels
+from saleor_journey.delivery.dispatcher import Dispatcher
+from saleor_journey.models import DeliveryEvent, Journey, ScheduledMessage
+from saleor_journey.plugins import runtime
+from saleor_journey.plugins.events import order_event
+from saleor_journey.plugins.plugin import recorder_for, stage_mirror
+from saleor_journey.services.recording import JourneyRecorder
+from tests.conftest import activate_plugin, delivery_configuration
+
+STORE = '{"it": {"storefront_url": "https://shop.example.com/cart", "sender_name": "Bottega", "language": "it"}}'
+
+
+@pytest.fixture
+def flows_manager(esp: Any, twilio: Any, channel: Any) -> Any:
+    return activate_plugin(delivery_configuration(esp, twilio, channel_settings=STORE))
+
+
+def messages(flow: str) -> list[ScheduledMessage]:
+    return list(ScheduledMessage.objects.filter(flow=flow).order_by("due_at", "step"))
+
+
+def send_due(at: Any) -> Any:
+    settings = runtime.active_settings()
+    dispatcher = Dispatcher(settings, build_channels(settings.delivery), clock=lambda: at)
+    return dispatcher.deliver(dispatcher.claim(100))
+
+
+def test_a_quiet_cart_gets_three_reminders_and_a_change_restarts_them(flows_manager: Any, make_checkout: Any) -> None:
+    checkout = make_checkout(email="anna@example.com", lines=2)
+    flows_manager.checkout_created(checkout)
+    reminders = messages("abandoned_cart")
+    assert [(m.step, m.due_at - checkout.last_change, m.marketing) for m in reminders] == [
+        ("reminder_1", timedelta(hours=1), False),
+        ("reminder_2", timedelta(hours=24), True),
+        ("reminder_3", timedelta(hours=72), True),
+    ]
+    assert {m.recipient for m in reminders} == {"anna@example.com"}
+    checkout.save()  # the customer changed the cart: last_change moves
+    flows_manager.checkout_updated(checkout)
+    moved = messages("abandoned_cart")
+    assert len(moved) == 3
+    assert moved[0].due_at == checkout.last_change + timedelta(hours=1)
+
+
+def test_ordering_stops_the_reminders_and_attributes_the_revenue(flows_manager: Any, make_checkout: Any, make_order: Any) -> None:
+    checkout = make_checkout(email="anna@example.com")
+    flows_manager.checkout_created(checkout)
+    first = messages("abandoned_cart")[0]
+    counts = send_due(first.due_at)
+    assert counts.sent == 1
+    order = make_order(email="anna@example.com", checkout=checkout, total=Decimal("89.00"))
+    flows_manager.order_created(order)
+    states = {m.step: (m.state, m.reason) for m in messages("abandoned_cart")}
+    assert states["reminder_1"][0] == "sent"
+    assert states["reminder_2"] == ("cancelled", "order placed")
+    conversion = DeliveryEvent.objects.get(kind="converted")
+    assert conversion.message_id == first.pk
+    assert conversion.detail == {"order": str(order.pk), "total": "89.00", "currency": "EUR"}
+    flows_manager.order_created(order)  # a duplicate delivery attributes nothing twice
+    assert DeliveryEvent.objects.filter(kind="converted").count() == 1
+
+
+def test_emptied_cart_cancels(flows_manager: Any, make_checkout: Any) -> None:
+    checkout = make_checkout(email="anna@example.com")
+    flows_manager.checkout_created(checkout)
+    checkout.lines.all().delete()
+    checkout.save()
+    flows_manager.checkout_updated(checkout)
+    assert {(m.state, m.reason) for m in messages("abandoned_cart")} == {("cancelled", "cart emptied")}
+
+
+def test_reminder_shows_the_cart_and_links_back_to_it(flows_manager: Any, make_checkout: Any, esp: Any) -> None:
+    checkout = make_checkout(email="anna@example.com", lines=1)
+    checkout.language_code = "it"  # the customer's language picks the message's
+    checkout.save()
+    flows_manager.checkout_created(checkout)
+    assert send_due(messages("abandoned_cart")[0].due_at).sent == 1
+    body = esp.received[0].body
+    assert body["Subject"] == "Hai dimenticato qualcosa nel carrello"
+    assert "Caffè" in body["HtmlBody"] and "Caffè (250 g) x 2" in body["TextBody"]
+    checkout_id = base64.b64encode(f"Checkout:{checkout.token}".encode()).decode()
+    assert f"https://shop.example.com/cart?checkout={checkout_id.replace('=', '%3D')}" in body["TextBody"]
+
+
+def test_a_cart_bought_without_a_hook_is_not_reminded(flows_manager: Any, make_checkout: Any, make_order: Any, esp: Any) -> None:
+    checkout = make_checkout(email="anna@example.com")
+    flows_manager.checkout_created(checkout)
+    make_order(email="anna@example.com", checkout=checkout)  # e.g. the order hook failed
+    assert send_due(messages("abandoned_cart")[0].due_at).cancelled == 1
+    assert messages("abandoned_cart")[0].reason == "order placed" and esp.count == 0
+
+
+def test_fulfilment_starts_follow_up_and_review_request_and_cancellation_stops_them(
+    flows_manager: Any, make_order: Any, make_user: Any
+) -> None:
+    user = make_user("anna@example.com")
+    order = make_order(user=user)
+    flows_manager.order_created(order)
+    flows_manager.order_fulfilled(order)
+    steps = {(m.flow, m.step) for m in ScheduledMessage.objects.filter(state="pending")}
+    assert steps == {("post_purchase", "thank_you"), ("post_purchase", "cross_sell"),
+                     ("review_request", "request"), ("review_request", "reminder")}
+    flows_manager.order_cancelled(order)
+    assert set(ScheduledMessage.objects.values_list("state", flat=True)) == {"cancelled"}
+
+
+def test_lapse_starts_win_back_and_a_new_order_ends_it(flows_manager: Any, make_order: Any, make_user: Any) -> None:
+    user = make_user("anna@example.com")
+    settings = runtime.active_settings()
+    past = timezone.now() - timedelta(days=200)
+    old = make_order(user=user, created_at=past)
+    # The order was recorded live 200 days ago, when the hook ran.
+    recorder = JourneyRecorder(settings.policy, stage_mirror("journey.stage"), clock=lambda: past, flows=settings.flows)
+    recorder.record(order_event(old, EventKind.ORDER_PLACED, past))
+    journey = Journey.objects.get(user_id=user.pk)
+    recorder_for(settings).settle(journey.pk, "lapse")
+    win_back = messages("win_back")
+    assert [(m.step, m.state) for m in win_back] == [("email", "pending")]
+    flows_manager.order_created(make_order(user=user))
+    assert {(m.state, m.reason) for m in messages("win_back")} == {("cancelled", "ordered again")}
+
+
+def test_welcome_is_off_by_default(flows_manager: Any, make_user: Any, esp: Any, twilio: Any) -> None:
+    flows_manager.customer_created(make_user("anna@example.com"))
+    assert not messages("welcome")
+    manager = activate_plugin(delivery_configuration(esp, twilio, welcome_enabled="true"))
+    manager.customer_created(make_user("bruno@example.com"))
+    assert [m.recipient for m in messages("welcome")] == ["bruno@example.com"]
+
+
+def test_disabled_flow_schedules_nothing(esp: Any, twilio: Any, channel: Any, make_checkout: Any) -> None:
+    manager = activate_plugin(delivery_configuration(esp, twilio, abandoned_cart_enabled="false"))
+    manager.checkout_created(make_checkout(email="anna@example.com"))
+    assert not messages("abandoned_cart")
+
+
+def test_backfill_never_schedules(flows_manager: Any, make_checkout: Any, make_order: Any, transactional_db: Any) -> None:
+    make_checkout(email="anna@example.com")
+    make_order(email="bruno@example.com")
+    call_command("journey_backfill", "--no-progress", stdout=StringIO(), stderr=StringIO())
+    assert Journey.objects.count() == 2
+    assert not ScheduledMessage.objects.exists()
+
+
+def test_delays_are_validated() -> None:
+    from saleor_journey.exceptions import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="abandoned_cart_delays"):
+        JourneySettings.from_configuration([{"name": "abandoned_cart_delays", "value": "1h,soon,72h"}])
+    with pytest.raises(ConfigurationError, match="needs 3"):
+        JourneySettings.from_configuration([{"name": "abandoned_cart_delays", "value": "1h"}])
