@@ -1,0 +1,62 @@
+"""``manage.py journey_render_messages``: every message of every flow, in each language, as files to look at."""
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from ...core.flows import FLOWS, FlowSettings
+from ...delivery import rendering
+
+LANGUAGES = ("it", "en")
+
+SAMPLE = {
+    "shop_name": "Bottega Esempio",
+    "unsubscribe_url": "https://api.shop.example.com/plugins/global/saleor.journey/unsubscribe/SAMPLE/",
+    "action_url": "https://shop.example.com/cart?checkout=Q2hlY2tvdXQ6c2FtcGxl",
+    "items": [
+        {"name": "Caffè in grani", "variant": "1 kg", "quantity": 2, "price": "18.90",
+         "thumbnail": "https://shop.example.com/media/caffe.jpg"},
+        {"name": "Moka 3 tazze", "variant": "Alluminio", "quantity": 1, "price": "24.00"},
+    ],
+    "total": "61.80",
+    "currency": "EUR",
+    "number": 1042,
+    "voucher": "TORNA10",
+    "headline": "Il tuo carrello ti aspetta",
+    "body": "Torna a trovarci.",
+}
+
+
+class Command(BaseCommand):
+    help = "Render every message of every flow in Italian and English with sample data, to files."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--out", default="rendered-messages", help="Directory to write into (created).")
+        parser.add_argument("--template-dir", default=None, help="Override directory to render with (as configured).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        out = Path(options["out"])
+        out.mkdir(parents=True, exist_ok=True)
+        everything = FlowSettings()
+        written = 0
+        for flow in FLOWS:
+            steps = everything.steps(flow) if flow != "welcome" else ()
+            names = [s.name for s in steps] or (["email"] if flow == "welcome" else [])
+            for step in names:
+                for lang in LANGUAGES:
+                    rendered = rendering.render(flow, step, SAMPLE, [lang], options["template_dir"])
+                    if rendered.language != lang:
+                        raise SystemExit(f"{flow}/{step} has no {lang} template")
+                    base = out / f"{flow}.{step}.{lang}"
+                    if rendered.html:
+                        base.with_suffix(base.suffix + ".html").write_text(rendered.html, encoding="utf-8")
+                        written += 1
+                    if rendered.text:
+                        text = f"Subject: {rendered.subject}\n\n{rendered.text}\n" if rendered.subject else rendered.text
+                        base.with_suffix(base.suffix + ".txt").write_text(text, encoding="utf-8")
+                        written += 1
+                    if rendered.short:
+                        base.with_suffix(base.suffix + ".sms.txt").write_text(rendered.short + "\n", encoding="utf-8")
+                        written += 1
+        self.stdout.write(f"Wrote {written} files to {out.resolve()}")

@@ -1,0 +1,28 @@
+"""The rendering command writes every message of every flow in both languages."""
+
+from io import StringIO
+from pathlib import Path
+
+from django.core.management import call_command
+
+from saleor_journey.core.flows import FlowSettings
+
+
+def test_every_step_of_every_flow_in_italian_and_english(tmp_path: Path) -> None:
+    call_command("journey_render_messages", "--out", str(tmp_path), stdout=StringIO())
+    files = {p.name for p in tmp_path.iterdir()}
+    settings = FlowSettings()
+    for flow in ("abandoned_cart", "post_purchase", "review_request", "win_back"):
+        for step in settings.steps(flow):
+            for lang in ("it", "en"):
+                suffix = ".sms.txt" if step.channel == "sms" else ".html"
+                assert f"{flow}.{step.name}.{lang}{suffix}" in files
+    for lang in ("it", "en"):
+        assert f"welcome.email.{lang}.html" in files
+    cart = (tmp_path / "abandoned_cart.reminder_1.it.html").read_text()
+    assert "Caffè in grani" in cart and 'alt="Caffè in grani"' in cart and "Torna al carrello" in cart
+    assert "Annulla l&#x27;iscrizione" in cart or "Annulla l'iscrizione" in cart
+    text = (tmp_path / "abandoned_cart.reminder_3.en.txt").read_text()
+    assert text.startswith("Subject: Last reminder about your cart") and "TORNA10" in text
+    sms = (tmp_path / "win_back.sms.it.sms.txt").read_text()
+    assert "STOP" in sms and len(sms) < 320
