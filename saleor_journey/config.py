@@ -52,6 +52,7 @@ class DeliverySettings:
     email_marketing_policy: str = "opt_out"
     consent_metadata_key: str = "journey.consent"
     template_dir: str | None = None
+    review_alert_email: str | None = None
 
     @property
     def twilio_configured(self) -> bool:
@@ -166,6 +167,7 @@ def _delivery_settings(values: Mapping[str, Any]) -> DeliverySettings:
         email_marketing_policy=policy,
         consent_metadata_key=_text(values, "consent_metadata_key") or "journey.consent",
         template_dir=_text(values, "template_dir"),
+        review_alert_email=_text(values, "review_alert_email"),
     )
 
 

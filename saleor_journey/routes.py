@@ -6,6 +6,7 @@ UNSUBSCRIBE = "/unsubscribe/"
 TWILIO_STATUS = "/twilio/status/"
 TWILIO_INBOUND = "/twilio/inbound/"
 ESP_TRACKING = "/esp/tracking/"
+REVIEW = "/review/"
 
 
 def plugin_url(base_url: str | None, path: str) -> str | None:

@@ -17,3 +17,24 @@ def read_unsubscribe_token(token: str) -> int | None:
     except signing.BadSignature:
         return None
     return value if isinstance(value, int) else None
+
+
+REVIEW_SALT = "saleor-journey.review"
+#: A review link works for this long after the request was sent.
+REVIEW_TOKEN_MAX_AGE = 60 * 60 * 24 * 60
+
+
+def review_token(order_id: str, product_id: int, variant_id: int | None, user_id: int | None, email: str | None,
+                 language: str | None, channel: str | None) -> str:
+    """A signed, expiring link token for reviewing one product of one order."""
+    payload = {"o": order_id, "p": product_id, "v": variant_id, "u": user_id, "e": email, "l": language, "c": channel}
+    return signing.dumps(payload, salt=REVIEW_SALT, compress=True)
+
+
+def read_review_token(token: str) -> dict | None:
+    """The token's claims, or None when forged, mangled or expired."""
+    try:
+        value = signing.loads(token, salt=REVIEW_SALT, max_age=REVIEW_TOKEN_MAX_AGE)
+    except signing.BadSignature:  # includes SignatureExpired
+        return None
+    return value if isinstance(value, dict) and {"o", "p"} <= set(value) else None

@@ -2,6 +2,7 @@
 
 from .delivery import Consent, DeliveryEvent, MessageChannel, MessageState, ScheduledMessage, Suppression
 from .journey import BackfillRun, Journey, JourneyEvent, StageTransition
+from .reviews import ProductReview, ReviewStatus
 
 __all__ = [
     "BackfillRun",
@@ -11,6 +12,8 @@ __all__ = [
     "JourneyEvent",
     "MessageChannel",
     "MessageState",
+    "ProductReview",
+    "ReviewStatus",
     "ScheduledMessage",
     "StageTransition",
     "Suppression",

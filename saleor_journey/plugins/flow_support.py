@@ -102,13 +102,55 @@ def recheck_order(message: ScheduledMessage) -> str | None:
 
 
 def order_context(message: ScheduledMessage) -> dict[str, Any]:
+    from saleor.order.models import Order, OrderLine
+
+    order_id = _token(message)
+    lines = list(OrderLine.objects.filter(order_id=order_id).select_related("variant").order_by("product_name"))
+    items = [{"name": line.product_name, "variant": line.variant_name, "quantity": line.quantity} for line in lines]
+    if message.flow == names.REVIEW_REQUEST:
+        items = _review_items(message, order_id, lines, Order.objects.filter(pk=order_id).first())
+    return {"items": items, "action_url": _storefront(message)}
+
+
+def _review_items(message: ScheduledMessage, order_id: str, lines: list[Any], order: Any) -> list[dict[str, Any]]:
+    """One signed review link per product not yet reviewed for this order (deleted products are skipped)."""
+    from ..delivery.tokens import review_token
+    from ..models import ProductReview
+    from ..routes import REVIEW, plugin_url
+
+    settings = runtime.active_settings()
+    base = settings.delivery.public_base_url if settings else None
+    reviewed = set(ProductReview.objects.filter(order_id=order_id).values_list("product_id", flat=True))
+    items, seen = [], set()
+    for line in lines:
+        variant = line.variant
+        if variant is None or variant.product_id in reviewed or variant.product_id in seen:
+            continue
+        seen.add(variant.product_id)
+        token = review_token(order_id, variant.product_id, variant.pk, getattr(order, "user_id", None),
+                             message.recipient, message.language, message.channel_slug)
+        items.append({"name": line.product_name, "variant": line.variant_name, "quantity": line.quantity,
+                      "url": plugin_url(base, f"{REVIEW}{token}/")})
+    return items
+
+
+def recheck_review_request(message: ScheduledMessage) -> str | None:
+    """A request (or its reminder) is pointless once every product of the order was reviewed."""
     from saleor.order.models import OrderLine
 
-    items = [
-        {"name": line.product_name, "variant": line.variant_name, "quantity": line.quantity}
-        for line in OrderLine.objects.filter(order_id=_token(message)).order_by("product_name")
-    ]
-    return {"items": items, "action_url": _storefront(message)}
+    from ..models import ProductReview
+
+    skip = recheck_order(message)
+    if skip:
+        return skip
+    order_id = _token(message)
+    products = set(
+        OrderLine.objects.filter(order_id=order_id, variant__isnull=False).values_list("variant__product_id", flat=True)
+    )
+    reviewed = set(ProductReview.objects.filter(order_id=order_id).values_list("product_id", flat=True))
+    if not products - reviewed:
+        return "every product already reviewed"
+    return None
 
 
 def storefront_context(message: ScheduledMessage) -> dict[str, Any]:
@@ -117,8 +159,9 @@ def storefront_context(message: ScheduledMessage) -> dict[str, Any]:
 
 flows.register_recheck(names.ABANDONED_CART, recheck_cart)
 flows.register_context(names.ABANDONED_CART, cart_context)
+flows.register_recheck(names.POST_PURCHASE, recheck_order)
+flows.register_recheck(names.REVIEW_REQUEST, recheck_review_request)
 for _flow in (names.POST_PURCHASE, names.REVIEW_REQUEST):
-    flows.register_recheck(_flow, recheck_order)
     flows.register_context(_flow, order_context)
 for _flow in (names.WIN_BACK, names.WELCOME):
     flows.register_context(_flow, storefront_context)

@@ -96,6 +96,7 @@ class JourneyPlugin(BasePlugin):
         {"name": "win_back_delays", "value": "0h,7d"},
         {"name": "win_back_voucher", "value": ""},
         {"name": "welcome_enabled", "value": False},
+        {"name": "review_alert_email", "value": ""},
     ]
     CONFIG_STRUCTURE = {
         "metadata_key": {
@@ -282,6 +283,11 @@ class JourneyPlugin(BasePlugin):
             "help_text": "Welcome email on account creation (off: Saleor already sends account confirmation).",
             "label": "Welcome email",
         },
+        "review_alert_email": {
+            "type": ConfigurationTypeField.STRING,
+            "help_text": "Staff address alerted when a review of 2 stars or less arrives, so someone answers it.",
+            "label": "Low-review alert address",
+        },
     }
 
     @classmethod
@@ -430,7 +436,7 @@ class JourneyPlugin(BasePlugin):
         if path.rstrip("/") == "/health":
             return JsonResponse({"plugin": PLUGIN_ID, "status": "ok"})
         try:
-            response = inbound.route(request, path, self.settings)
+            response = inbound.route(request, path, self.settings, record=self.recorder.record)
         except Exception:
             logger.exception("journey: callback %s failed", path)
             return HttpResponse("temporary failure", status=500, content_type="text/plain")

@@ -5,7 +5,7 @@ import logging
 from django.db import connection
 
 from ..core.identity import normalise_email
-from ..models import Consent, DeliveryEvent, Journey, JourneyEvent, ScheduledMessage, StageTransition
+from ..models import Consent, DeliveryEvent, Journey, JourneyEvent, ProductReview, ScheduledMessage, StageTransition
 from .db import savepoint_if_in_transaction
 
 logger = logging.getLogger(__name__)
@@ -16,6 +16,7 @@ T = StageTransition._meta.db_table
 M = ScheduledMessage._meta.db_table
 D = DeliveryEvent._meta.db_table
 C = Consent._meta.db_table
+R = ProductReview._meta.db_table
 
 _ERASE_SQL = f"""
 WITH own AS (
@@ -30,6 +31,8 @@ WITH own AS (
   DELETE FROM {M} WHERE id IN (SELECT id FROM msgs)
 ), dc AS (
   DELETE FROM {C} WHERE address = %s OR address IN (SELECT recipient FROM msgs)
+), dr AS (
+  DELETE FROM {R} WHERE journey_id IN (SELECT id FROM ids)
 ), dt AS (
   DELETE FROM {T} WHERE journey_id IN (SELECT id FROM ids)
 ), de AS (
@@ -42,7 +45,7 @@ SELECT count(*) FROM dj
 
 
 def erase_person(user_id: int | None, email: str | None) -> int:
-    """Delete every journey, event, stage change, message and consent of this user or address.
+    """Delete every journey, event, stage change, message, review and consent of this user or address.
 
     Guest journeys under the same address and guest journeys merged into the
     account go too: they are the same person's history. Suppressions stay

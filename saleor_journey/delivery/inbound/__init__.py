@@ -6,13 +6,14 @@ refuses: ``ForgedCallbackError`` becomes a 400/403 answer.
 """
 
 from collections.abc import Callable
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
 from ...config import JourneySettings
 from ...exceptions import ForgedCallbackError
-from ...routes import ESP_TRACKING, TWILIO_INBOUND, TWILIO_STATUS, UNSUBSCRIBE
-from . import esp, twilio, unsubscribe
+from ...routes import ESP_TRACKING, REVIEW, TWILIO_INBOUND, TWILIO_STATUS, UNSUBSCRIBE
+from . import esp, review, twilio, unsubscribe
 
 Handler = Callable[[HttpRequest, str, JourneySettings], HttpResponse]
 
@@ -21,14 +22,17 @@ ROUTES: list[tuple[str, Handler]] = [
     (TWILIO_STATUS, twilio.handle_status),
     (TWILIO_INBOUND, twilio.handle_inbound),
     (ESP_TRACKING, esp.handle_tracking),
+    (REVIEW, review.handle),
 ]
 
 
-def route(request: HttpRequest, path: str, settings: JourneySettings) -> HttpResponse | None:
-    """Answer a delivery callback, or None when the path is not one of ours."""
+def route(request: HttpRequest, path: str, settings: JourneySettings, record: Any = None) -> HttpResponse | None:
+    """Answer a callback or page, or None when the path is not one of ours; ``record`` records journey events."""
     for prefix, handler in ROUTES:
         if path.startswith(prefix):
             try:
+                if handler is review.handle:
+                    return review.handle(request, path[len(prefix):], settings, record)
                 return handler(request, path[len(prefix):], settings)
             except ForgedCallbackError as exc:
                 return HttpResponse(str(exc), status=exc.status, content_type="text/plain")
