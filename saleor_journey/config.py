@@ -14,7 +14,7 @@ from .exceptions import ConfigurationError
 
 DEFAULT_METADATA_KEY = "journey.stage"
 CHANNEL_SETTING_KEYS = frozenset(
-    {"storefront_url", "sender_email", "sender_name", "language", "timezone", "country"}
+    {"storefront_url", "product_url", "sender_email", "sender_name", "language", "timezone", "country"}
 )
 EMAIL_POLICIES = ("opt_out", "opt_in")
 
@@ -24,6 +24,7 @@ class ChannelSettings:
     """What differs per Saleor channel inside the one global configuration."""
 
     storefront_url: str | None = None
+    product_url: str | None = None  # template with {slug}, e.g. https://shop.example.com/products/{slug}
     sender_email: str | None = None
     sender_name: str | None = None
     language: str | None = None

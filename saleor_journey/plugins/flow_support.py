@@ -109,7 +109,59 @@ def order_context(message: ScheduledMessage) -> dict[str, Any]:
     items = [{"name": line.product_name, "variant": line.variant_name, "quantity": line.quantity} for line in lines]
     if message.flow == names.REVIEW_REQUEST:
         items = _review_items(message, order_id, lines, Order.objects.filter(pk=order_id).first())
+    elif message.step == "cross_sell":
+        items = recommendations(message, order_id)
     return {"items": items, "action_url": _storefront(message)}
+
+
+#: How many products a cross-sell message suggests.
+RECOMMENDATIONS = 3
+
+
+def recommendations(message: ScheduledMessage, order_id: str) -> list[dict[str, Any]]:
+    """Products most often bought together with this order's, that this customer has never bought.
+
+    Co-occurrence over the shop's own order history: for each product of the
+    order, the other products that appear in the same orders, counted by order.
+    """
+    from saleor.order.models import Order, OrderLine
+    from saleor.product.models import Product, ProductVariant
+
+    lines, variants, products = OrderLine._meta.db_table, ProductVariant._meta.db_table, Product._meta.db_table
+    orders = Order._meta.db_table
+    order = Order.objects.filter(pk=order_id).only("user_id", "user_email").first()
+    if order is None:
+        return []
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH mine AS (
+              SELECT DISTINCT v.product_id FROM {lines} l JOIN {variants} v ON v.id = l.variant_id
+              JOIN {orders} o ON o.id = l.order_id
+              WHERE (o.user_id = %s OR (o.user_id IS NULL AND lower(o.user_email) = lower(%s)))
+            ), basket AS (
+              SELECT DISTINCT v.product_id FROM {lines} l JOIN {variants} v ON v.id = l.variant_id WHERE l.order_id = %s
+            )
+            SELECT p.id, p.name, p.slug, count(DISTINCT l2.order_id) AS together
+            FROM {lines} l1 JOIN {variants} v1 ON v1.id = l1.variant_id
+            JOIN {lines} l2 ON l2.order_id = l1.order_id
+            JOIN {variants} v2 ON v2.id = l2.variant_id
+            JOIN {products} p ON p.id = v2.product_id
+            WHERE v1.product_id IN (SELECT product_id FROM basket)
+              AND v2.product_id NOT IN (SELECT product_id FROM mine)
+            GROUP BY p.id, p.name, p.slug ORDER BY together DESC, p.name LIMIT %s
+            """,
+            [order.user_id, order.user_email or "", order_id, RECOMMENDATIONS],
+        )
+        rows = cursor.fetchall()
+    settings = runtime.active_settings()
+    template = settings.for_channel(message.channel_slug).product_url if settings else None
+    return [
+        {"name": name, "quantity": None, "url": template.replace("{slug}", slug) if template else None}
+        for _pk, name, slug, _count in rows
+    ]
 
 
 def _review_items(message: ScheduledMessage, order_id: str, lines: list[Any], order: Any) -> list[dict[str, Any]]:

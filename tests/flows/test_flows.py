@@ -163,3 +163,35 @@ def test_delays_are_validated() -> None:
         JourneySettings.from_configuration([{"name": "abandoned_cart_delays", "value": "1h,soon,72h"}])
     with pytest.raises(ConfigurationError, match="needs 3"):
         JourneySettings.from_configuration([{"name": "abandoned_cart_delays", "value": "1h"}])
+
+
+def test_cross_sell_recommends_what_others_bought_with_it_but_not_what_they_own(
+    flows_manager: Any, make_order: Any, make_user: Any, make_variant: Any, esp: Any
+) -> None:
+    from saleor.order.models import OrderLine
+
+    coffee, moka, cups, grinder, beans = (make_variant(n) for n in ("Caffè", "Moka", "Tazzine", "Macinino", "Chicchi"))
+
+    def bought(order: Any, *variants: Any) -> None:
+        for v in variants:
+            OrderLine.objects.create(order=order, variant=v, product_name=v.product.name, quantity=1,
+                                     unit_price_gross_amount=5)
+
+    for _ in range(3):
+        bought(make_order(email="x@example.com"), coffee, moka)
+    for _ in range(2):
+        bought(make_order(email="y@example.com"), coffee, cups)
+    bought(make_order(email="z@example.com"), coffee, grinder)
+    bought(make_order(email="w@example.com"), beans, grinder)  # not bought with coffee at all
+    user = make_user("anna@example.com")
+    bought(make_order(user=user), cups)  # she already owns the cups
+    order = make_order(user=user)
+    bought(order, coffee)
+    flows_manager.order_created(order)
+    flows_manager.order_fulfilled(order)
+    cross = ScheduledMessage.objects.get(flow="post_purchase", step="cross_sell")
+    ScheduledMessage.objects.exclude(pk=cross.pk).update(state="cancelled")
+    assert send_due(cross.due_at).sent == 1
+    text = esp.received[0].body["TextBody"]
+    assert text.index("Moka") < text.index("Macinino")
+    assert "Tazzine" not in text and "Chicchi" not in text
