@@ -22,8 +22,6 @@ import argparse
 import os
 import random
 import signal
-import statistics
-import subprocess
 import sys
 import threading
 import time

@@ -15,7 +15,6 @@ from typing import Any
 from .events import EventKind, JourneyEvent
 from .stages import Stage
 
-STAGE_OVERRIDE_CAUSE = "override"
 LAPSE_CAUSE = "lapse"
 #: Cause of a change the clock alone brings (an old review no longer counts).
 ELAPSED_CAUSE = "elapsed"

@@ -66,13 +66,3 @@ def cancel(flow: str, subject_key: str, reason: str, steps: list[str] | None = N
     if steps is not None:
         pending = pending.filter(step__in=steps)
     return pending.update(state=MessageState.CANCELLED, reason=reason[:255], updated_at=timezone.now())
-
-
-def reschedule(flow: str, subject_key: str, due_at: dict[str, datetime]) -> int:
-    """Move pending steps to new due times (a cart changed: the reminder timer restarts)."""
-    moved = 0
-    for step, when in due_at.items():
-        moved += ScheduledMessage.objects.filter(
-            flow=flow, subject_key=subject_key, step=step, state__in=[MessageState.PENDING, MessageState.DEFERRED]
-        ).update(due_at=when, updated_at=timezone.now())
-    return moved

@@ -64,12 +64,6 @@ def record_consent(channel: str, address: str, granted: bool, source: str, at: d
         )
 
 
-def may_send_marketing(channel: str, address: str, settings: DeliverySettings) -> tuple[bool, str]:
-    """Whether a marketing message may go out, with the reason when not."""
-    consent = Consent.objects.filter(channel=channel, address=address).values_list("granted", flat=True).first()
-    return marketing_decision(channel, consent, settings)
-
-
 def marketing_decision(channel: str, granted: bool | None, settings: DeliverySettings) -> tuple[bool, str]:
     """The consent rule, given the recorded answer (None: never asked).
 

@@ -13,7 +13,7 @@ marked ``source=backfill`` and never trigger a message.
 import json
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol

@@ -12,7 +12,7 @@ transaction, so an event of a rolled-back transaction is never recorded.
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -161,7 +161,7 @@ class JourneyRecorder:
         return RecordResult(recorded=False)
 
     @staticmethod
-    def _flow_ctes(actions: list[Action], ctes: list[str], params: list[Any], now: datetime) -> None:
+    def _flow_ctes(actions: Sequence[Action], ctes: list[str], params: list[Any], now: datetime) -> None:
         """Outbox writes for the flows, joined to the journey row ``j`` of the same statement."""
         for restart in (True, False):
             rows = [a for a in actions if isinstance(a, Schedule) and a.restart is restart]
@@ -341,7 +341,7 @@ class JourneyRecorder:
         event: JourneyEvent | None,
         now: datetime,
         mirror_stage: bool,
-        actions: list[Action] = (),  # type: ignore[assignment]
+        actions: Sequence[Action] = (),
     ) -> tuple[int | None, int | None]:
         """One statement: journey upsert, event, history, guest merge, stage mirror, flow messages."""
         params: list[Any] = []

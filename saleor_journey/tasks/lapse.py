@@ -19,7 +19,6 @@ BATCH_SIZE = 500
 def settle_lapsed_journeys(limit: int = 10_000) -> int:
     """Settle up to ``limit`` journeys whose last order is older than ``lapse_days``; return how many moved."""
     from ..plugins import runtime
-    from ..plugins.plugin import recorder_for
 
     with runtime.writer_allowed():
         return _settle_lapsed(limit)

@@ -3,12 +3,11 @@
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from saleor_journey.delivery.tokens import review_token
 from saleor_journey.models import Journey, ProductReview, ScheduledMessage
 from tests.conftest import activate_plugin, delivery_configuration
-from tests.flows.test_flows import STORE, messages, send_due
+from tests.flows.test_flows import STORE, send_due
 
 BASE = "/plugins/global/saleor.journey/review"
 
