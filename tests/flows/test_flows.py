@@ -195,3 +195,22 @@ def test_cross_sell_recommends_what_others_bought_with_it_but_not_what_they_own(
     text = esp.received[0].body["TextBody"]
     assert text.index("Moka") < text.index("Macinino")
     assert "Tazzine" not in text and "Chicchi" not in text
+
+
+def test_consent_tiers_are_configurable_and_skips_say_why(esp: Any, twilio: Any, channel: Any, make_checkout: Any) -> None:
+    manager = activate_plugin(delivery_configuration(esp, twilio, email_marketing_policy="opt_in"))
+    manager.checkout_created(make_checkout(email="anna@example.com"))
+    reminders = messages("abandoned_cart")
+    for m in reminders:
+        send_due(m.due_at)
+    states = {m.step: (m.state, m.reason) for m in messages("abandoned_cart")}
+    assert states["reminder_1"] == ("sent", "")  # a service reminder
+    assert states["reminder_2"] == ("suppressed", "no recorded opt-in")
+    ScheduledMessage.objects.all().delete()
+    strict = activate_plugin(delivery_configuration(esp, twilio, email_marketing_policy="opt_in",
+                                                    abandoned_cart_first_as_service="false"))
+    strict.checkout_created(make_checkout(email="bruno@example.com"))
+    first = messages("abandoned_cart")[0]
+    send_due(first.due_at)
+    first.refresh_from_db()
+    assert (first.state, first.reason) == ("suppressed", "no recorded opt-in")
