@@ -78,18 +78,22 @@ def account_updated(user: Any, now: datetime) -> JourneyEvent | None:
 # Checkouts ---------------------------------------------------------------
 
 
-def checkout_lines_read(checkout_token: Any) -> ExtraRead:
-    """The checkout's line count and ``[[variant_id, quantity], ...]``, read in the recorder's SELECT."""
+def checkout_lines_read(checkout: Any) -> ExtraRead:
+    """The checkout's line count, ``[[variant_id, quantity], ...]`` and the address phone, in the recorder's SELECT."""
+    from saleor.account.models import Address
     from saleor.checkout.models import CheckoutLine
 
-    table = CheckoutLine._meta.db_table
+    lines, addresses = CheckoutLine._meta.db_table, Address._meta.db_table
+    address_ids = [i for i in (checkout.billing_address_id, checkout.shipping_address_id) if i is not None]
     return ExtraRead(
         sql=(
             "SELECT json_build_object('lines', count(*), 'line_snapshot',"
-            " COALESCE(json_agg(json_build_array(variant_id, quantity) ORDER BY created_at), '[]'))"
-            f" FROM {table} WHERE checkout_id = %s AND variant_id IS NOT NULL"
+            " COALESCE(json_agg(json_build_array(variant_id, quantity) ORDER BY created_at), '[]'),"
+            f" 'phone', (SELECT phone FROM {addresses} WHERE id = ANY(%s) AND phone <> ''"
+            "   ORDER BY array_position(%s, id) LIMIT 1))"
+            f" FROM {lines} WHERE checkout_id = %s AND variant_id IS NOT NULL"
         ),
-        params=(checkout_token,),
+        params=(address_ids, address_ids, checkout.pk),
     )
 
 
@@ -115,7 +119,7 @@ def checkout_event(checkout: Any, kind: EventKind, now: datetime) -> tuple[Journ
             "language": getattr(checkout, "language_code", None),
         },
     )
-    return event, checkout_lines_read(token)
+    return event, checkout_lines_read(checkout)
 
 
 def checkout_deleted(checkout: Any, now: datetime) -> JourneyEvent | None:

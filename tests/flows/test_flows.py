@@ -214,3 +214,26 @@ def test_consent_tiers_are_configurable_and_skips_say_why(esp: Any, twilio: Any,
     send_due(first.due_at)
     first.refresh_from_db()
     assert (first.state, first.reason) == ("suppressed", "no recorded opt-in")
+
+
+def test_the_cart_sms_goes_to_the_checkout_phone_and_needs_sms_consent(
+    flows_manager: Any, make_checkout: Any, twilio: Any
+) -> None:
+    from saleor.account.models import Address
+
+    from saleor_journey.delivery import preferences
+
+    checkout = make_checkout(email="anna@example.com")
+    checkout.billing_address = Address.objects.create(phone="+393331234567")
+    checkout.save()
+    flows_manager.checkout_created(checkout)
+    sms = ScheduledMessage.objects.get(flow="abandoned_cart", channel="sms")
+    assert (sms.step, sms.recipient) == ("reminder_2_sms", "+393331234567")
+    ScheduledMessage.objects.exclude(pk=sms.pk).update(state="cancelled")
+    send_due(sms.due_at)
+    sms.refresh_from_db()
+    assert (sms.state, sms.reason) == ("suppressed", "no recorded opt-in") and twilio.count == 0
+    preferences.record_consent("sms", "+393331234567", True, source="checkout")
+    ScheduledMessage.objects.filter(pk=sms.pk).update(state="pending", reason="")
+    assert send_due(sms.due_at).sent == 1
+    assert twilio.received[0].body["To"] == "+393331234567"

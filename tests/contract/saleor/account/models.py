@@ -28,3 +28,15 @@ class User(ModelWithMetadata, AbstractBaseUser):
 
     class Meta:
         app_label = "account"
+
+
+class Address(ModelWithMetadata):
+    """Mirror of Address (account/models.py:63): the ``phone`` column (E.164 text, may be empty)."""
+
+    first_name = models.CharField(max_length=256, blank=True)
+    last_name = models.CharField(max_length=256, blank=True)
+    country = models.CharField(max_length=2, default="IT")
+    phone = models.CharField(max_length=128, blank=True, default="", db_index=True)
+
+    class Meta:
+        app_label = "account"

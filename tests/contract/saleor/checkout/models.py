@@ -23,6 +23,8 @@ class Checkout(models.Model):
         settings.AUTH_USER_MODEL, blank=True, null=True, related_name="checkouts", on_delete=models.CASCADE
     )
     email = models.EmailField(blank=True, null=True)
+    billing_address = models.ForeignKey("account.Address", related_name="+", null=True, on_delete=models.SET_NULL)
+    shipping_address = models.ForeignKey("account.Address", related_name="+", null=True, on_delete=models.SET_NULL)
     channel = models.ForeignKey("channel.Channel", related_name="checkouts", on_delete=models.PROTECT)
     currency = models.CharField(max_length=3)
     total_gross_amount = models.DecimalField(max_digits=20, decimal_places=3, default=0)
