@@ -130,3 +130,20 @@ def serve(answer: Any) -> Iterator[Peer]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def main() -> None:
+    """Run a peer in its own process (benchmarks): ``python -m tests.peers postmark``; prints its URL."""
+    import sys
+
+    answers = {"postmark": postmark_answer, "twilio": twilio_answer}
+    with serve(answers[sys.argv[1]]) as peer:
+        print(peer.url, flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()
