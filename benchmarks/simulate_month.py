@@ -47,6 +47,7 @@ def main() -> None:
     from saleor.checkout.models import Checkout, CheckoutLine
     from saleor.order.models import Order, OrderLine
     from saleor.product.models import Product, ProductVariant
+    from saleor.warehouse.models import Stock, Warehouse
 
     from saleor_journey.core.events import EventKind
     from saleor_journey.delivery import preferences
@@ -75,6 +76,8 @@ def main() -> None:
                                           name="Standard", sku=f"S{i}")
             for i in range(40)
         ]
+        warehouse = Warehouse.objects.create(name="Milano")
+        Stock.objects.bulk_create(Stock(warehouse=warehouse, product_variant=v, quantity=100000) for v in variants)
         users = User.objects.bulk_create(
             User(email=f"u{i}@example.com", language_code=rnd.choice(["it", "it", "en"]))
             for i in range(int(args.customers * 0.7))

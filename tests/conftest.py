@@ -34,11 +34,15 @@ def make_user(db: Any) -> Callable[..., Any]:
 @pytest.fixture
 def make_variant(db: Any) -> Callable[..., Any]:
     from saleor.product.models import Product, ProductVariant
+    from saleor.warehouse.models import Stock, Warehouse
 
-    def make(name: str = "Caffè") -> Any:
+    def make(name: str = "Caffè", stock: int = 10) -> Any:
         n = next(_numbers)
         product = Product.objects.create(name=name, slug=f"p-{n}")
-        return ProductVariant.objects.create(product=product, name="250 g", sku=f"SKU-{n}")
+        variant = ProductVariant.objects.create(product=product, name="250 g", sku=f"SKU-{n}")
+        warehouse, _ = Warehouse.objects.get_or_create(name="Milano")
+        Stock.objects.create(warehouse=warehouse, product_variant=variant, quantity=stock)
+        return variant
 
     return make
 

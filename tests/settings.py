@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "saleor.account.apps.Config",
     "saleor.channel.apps.Config",
     "saleor.product.apps.Config",
+    "saleor.warehouse.apps.Config",
     "saleor.checkout.apps.Config",
     "saleor.order.apps.Config",
     "saleor.plugins.apps.Config",

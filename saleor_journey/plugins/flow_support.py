@@ -53,10 +53,26 @@ def recheck_cart(message: ScheduledMessage) -> str | None:
         return "checkout no longer exists"
     if not checkout.lines.exists():
         return "cart is empty"
+    if not _anything_available(token):
+        return "no item in the cart is in stock"
     started = getattr(checkout, "completing_started_at", None)
     if started is not None and started > timezone.now() - COMPLETING_WINDOW:
         return "checkout is being completed"
     return None
+
+
+def _anything_available(token: str) -> bool:
+    """At least one line's variant can be bought: not inventory-tracked, or stock beyond what is allocated."""
+    from django.db.models import Exists, F, OuterRef, Q
+    from saleor.checkout.models import CheckoutLine
+    from saleor.warehouse.models import Stock
+
+    in_stock = Stock.objects.filter(product_variant_id=OuterRef("variant_id"), quantity__gt=F("quantity_allocated"))
+    return (
+        CheckoutLine.objects.filter(checkout_id=token)
+        .filter(Q(variant__track_inventory=False) | Exists(in_stock))
+        .exists()
+    )
 
 
 def cart_context(message: ScheduledMessage) -> dict[str, Any]:

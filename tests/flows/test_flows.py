@@ -237,3 +237,16 @@ def test_the_cart_sms_goes_to_the_checkout_phone_and_needs_sms_consent(
     ScheduledMessage.objects.filter(pk=sms.pk).update(state="pending", reason="")
     assert send_due(sms.due_at).sent == 1
     assert twilio.received[0].body["To"] == "+393331234567"
+
+
+def test_a_cart_whose_items_sold_out_is_not_reminded(flows_manager: Any, make_checkout: Any, esp: Any) -> None:
+    from saleor.warehouse.models import Stock
+
+    checkout = make_checkout(email="anna@example.com", lines=2)
+    flows_manager.checkout_created(checkout)
+    variant_ids = list(checkout.lines.values_list("variant_id", flat=True))
+    Stock.objects.filter(product_variant_id__in=variant_ids).update(quantity_allocated=10)  # sold out
+    first = messages("abandoned_cart")[0]
+    assert send_due(first.due_at).cancelled == 1
+    first.refresh_from_db()
+    assert first.reason == "no item in the cart is in stock" and esp.count == 0

@@ -12,3 +12,4 @@ class ProductVariant(models.Model):
     product = models.ForeignKey(Product, related_name="variants", on_delete=models.CASCADE)
     name = models.CharField(max_length=255, blank=True)
     sku = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    track_inventory = models.BooleanField(default=True)
