@@ -83,10 +83,17 @@ def cart_context(message: ScheduledMessage) -> dict[str, Any]:
     lines = (
         CheckoutLine.objects.filter(checkout_id=token)
         .select_related("variant__product")
+        .prefetch_related("variant__product__media")
         .order_by("created_at")
     )
     items = [
-        {"name": line.variant.product.name, "variant": line.variant.name, "quantity": line.quantity}
+        {
+            "name": line.variant.product.name,
+            "variant": line.variant.name,
+            "quantity": line.quantity,
+            "price": line.total_price_gross_amount,
+            "thumbnail": _thumbnail(line.variant.product),
+        }
         for line in lines
     ]
     base = _storefront(message)
@@ -99,6 +106,20 @@ def cart_context(message: ScheduledMessage) -> dict[str, Any]:
             restore = ",".join(f"{global_id('ProductVariant', v)}:{q}" for v, q in snapshot)
             url = _with_query(base, {"restore": restore}) if restore else base
     return {"items": items, "action_url": url}
+
+
+def _thumbnail(product: Any) -> str | None:
+    """The product's first image as an absolute URL (emails cannot resolve relative ones)."""
+    media = sorted(product.media.all(), key=lambda m: (m.sort_order is None, m.sort_order or 0, m.pk))
+    for item in media:
+        if item.image:
+            url = item.image.url
+            if url.startswith(("http://", "https://")):
+                return url
+            settings = runtime.active_settings()
+            base = settings.delivery.public_base_url if settings else None
+            return f"{base}{url}" if base else None
+    return None
 
 
 def _with_query(base: str, params: dict[str, str]) -> str:

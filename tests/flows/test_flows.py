@@ -250,3 +250,19 @@ def test_a_cart_whose_items_sold_out_is_not_reminded(flows_manager: Any, make_ch
     assert send_due(first.due_at).cancelled == 1
     first.refresh_from_db()
     assert first.reason == "no item in the cart is in stock" and esp.count == 0
+
+
+def test_the_cart_email_shows_price_and_thumbnail(flows_manager: Any, make_checkout: Any, esp: Any, settings: Any) -> None:
+    from saleor.product.models import ProductMedia
+
+    settings.MEDIA_URL = "/media/"
+    checkout = make_checkout(email="anna@example.com", lines=1)
+    line = checkout.lines.get()
+    line.total_price_gross_amount = Decimal("37.80")
+    line.save()
+    ProductMedia.objects.create(product=line.variant.product, image="products/caffe.jpg", alt="Caffè", sort_order=0)
+    flows_manager.checkout_created(checkout)
+    send_due(messages("abandoned_cart")[0].due_at)
+    html = esp.received[0].body["HtmlBody"]
+    assert 'src="https://api.shop.example.com/media/products/caffe.jpg"' in html and 'alt="Caffè"' in html
+    assert "37.800 EUR" in html

@@ -44,6 +44,8 @@ class CheckoutLine(models.Model):
     checkout = models.ForeignKey(Checkout, related_name="lines", on_delete=models.CASCADE)
     variant = models.ForeignKey("product.ProductVariant", related_name="+", on_delete=models.CASCADE)
     quantity = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3, default="EUR")
+    total_price_gross_amount = models.DecimalField(max_digits=20, decimal_places=3, null=True, blank=True)
 
 
 class CheckoutMetadata(ModelWithMetadata):

@@ -13,3 +13,13 @@ class ProductVariant(models.Model):
     name = models.CharField(max_length=255, blank=True)
     sku = models.CharField(max_length=255, unique=True, null=True, blank=True)
     track_inventory = models.BooleanField(default=True)
+
+
+class ProductMedia(models.Model):
+    """Mirror of ProductMedia (product/models.py:577): ``image`` (an ImageField in Saleor; a FileField here,
+    the same ``.url`` API without Pillow) and ``alt``, ordered by ``sort_order``."""
+
+    product = models.ForeignKey(Product, related_name="media", on_delete=models.CASCADE, null=True, blank=True)
+    image = models.FileField(upload_to="products", blank=True, null=True)
+    alt = models.CharField(max_length=250, blank=True)
+    sort_order = models.IntegerField(editable=False, db_index=True, null=True)
