@@ -41,38 +41,47 @@ def _storefront(message: ScheduledMessage) -> str | None:
 
 
 def recheck_cart(message: ScheduledMessage) -> str | None:
-    """Skip a cart reminder whose reason went away; the reason is recorded on the message."""
-    from saleor.checkout.models import Checkout
-    from saleor.order.models import Order
+    """Skip a cart reminder whose reason went away; the reason is recorded on the message.
 
+    One round-trip: an order from this checkout, the checkout itself, its
+    lines, and whether any line can still be bought (not inventory-tracked, or
+    stock beyond what is allocated).
+    """
+    from django.db import connection
+    from saleor.checkout.models import Checkout, CheckoutLine
+    from saleor.order.models import Order
+    from saleor.product.models import ProductVariant
+    from saleor.warehouse.models import Stock
+
+    checkouts, lines = Checkout._meta.db_table, CheckoutLine._meta.db_table
+    orders, variants, stocks = Order._meta.db_table, ProductVariant._meta.db_table, Stock._meta.db_table
     token = _token(message)
-    if Order.objects.filter(checkout_token=token).exists():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT EXISTS (SELECT 1 FROM {orders} WHERE checkout_token = %s),
+                   c.token IS NOT NULL, c.completing_started_at,
+                   EXISTS (SELECT 1 FROM {lines} l WHERE l.checkout_id = c.token),
+                   EXISTS (SELECT 1 FROM {lines} l JOIN {variants} v ON v.id = l.variant_id
+                           WHERE l.checkout_id = c.token AND (NOT v.track_inventory OR EXISTS (
+                             SELECT 1 FROM {stocks} s WHERE s.product_variant_id = v.id
+                             AND s.quantity > s.quantity_allocated)))
+            FROM (SELECT 1) one LEFT JOIN {checkouts} c ON c.token = %s
+            """,
+            [token, token],
+        )
+        ordered, exists, started, has_lines, available = cursor.fetchone()
+    if ordered:
         return "order placed"
-    checkout = Checkout.objects.filter(pk=token).first()
-    if checkout is None:
+    if not exists:
         return "checkout no longer exists"
-    if not checkout.lines.exists():
+    if not has_lines:
         return "cart is empty"
-    if not _anything_available(token):
+    if not available:
         return "no item in the cart is in stock"
-    started = getattr(checkout, "completing_started_at", None)
     if started is not None and started > timezone.now() - COMPLETING_WINDOW:
         return "checkout is being completed"
     return None
-
-
-def _anything_available(token: str) -> bool:
-    """At least one line's variant can be bought: not inventory-tracked, or stock beyond what is allocated."""
-    from django.db.models import Exists, F, OuterRef, Q
-    from saleor.checkout.models import CheckoutLine
-    from saleor.warehouse.models import Stock
-
-    in_stock = Stock.objects.filter(product_variant_id=OuterRef("variant_id"), quantity__gt=F("quantity_allocated"))
-    return (
-        CheckoutLine.objects.filter(checkout_id=token)
-        .filter(Q(variant__track_inventory=False) | Exists(in_stock))
-        .exists()
-    )
 
 
 def cart_context(message: ScheduledMessage) -> dict[str, Any]:
