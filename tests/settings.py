@@ -68,6 +68,8 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 JOURNEY_SWEEP_SECONDS = float(os.environ.get("JOURNEY_SWEEP_SECONDS", "30"))
 JOURNEY_LEASE_SECONDS = float(os.environ.get("JOURNEY_LEASE_SECONDS", "60"))
+if os.environ.get("JOURNEY_FAKE_CLOCK") == "1":
+    JOURNEY_CLOCK = "tests.fakeclock.now"
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "redis://127.0.0.1:6379/14")
 
 LOGGING = {

@@ -48,12 +48,12 @@ def stop(process: subprocess.Popen[bytes], signal_kill: bool = False) -> None:
 
 
 @contextmanager
-def celery_beat(sweep_seconds: float = 1.0) -> Iterator[subprocess.Popen[bytes]]:
+def celery_beat(sweep_seconds: float = 1.0, **env: str) -> Iterator[subprocess.Popen[bytes]]:
     """Start ``celery beat`` with the app's own schedule (the plugin registers its entries)."""
     schedule = tempfile.mkdtemp(prefix="celery-beat-")
     process, _log = start_celery(
         "beat", "-s", os.path.join(schedule, "schedule"), "--max-interval", "1",
-        JOURNEY_SWEEP_SECONDS=str(sweep_seconds),
+        JOURNEY_SWEEP_SECONDS=str(sweep_seconds), **env,
     )
     try:
         yield process
@@ -62,12 +62,12 @@ def celery_beat(sweep_seconds: float = 1.0) -> Iterator[subprocess.Popen[bytes]]
 
 
 @contextmanager
-def celery_worker(queues: str = "celery", timeout: float = 30.0) -> Iterator[subprocess.Popen[bytes]]:
+def celery_worker(queues: str = "celery", timeout: float = 30.0, **env: str) -> Iterator[subprocess.Popen[bytes]]:
     """Start a worker bound to the test database; stop it (TERM, then KILL) on exit."""
     from saleor.celeryconf import app
 
     process, log_name = start_celery(
-        "worker", "--pool=solo", "-Q", queues, "--without-gossip", "--without-mingle", "--without-heartbeat"
+        "worker", "--pool=solo", "-Q", queues, "--without-gossip", "--without-mingle", "--without-heartbeat", **env
     )
     try:
         deadline = time.monotonic() + timeout

@@ -20,7 +20,8 @@ from typing import Any, Protocol
 from django.conf import settings as django_settings
 from django.db import connection, transaction
 from django.db.models import Q
-from django.utils import timezone
+
+from .. import clock as journey_clock
 
 from .. import signals
 from ..config import JourneySettings
@@ -71,7 +72,7 @@ class Dispatcher:
         self,
         settings: JourneySettings,
         channels: Mapping[str, Channel],
-        clock: Any = timezone.now,
+        clock: Any = journey_clock.now,
         lease: timedelta = LEASE,
     ) -> None:
         self.settings = settings

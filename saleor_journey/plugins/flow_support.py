@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from django.utils import timezone
+from .. import clock as journey_clock
 
 from ..core import flows as names
 from ..delivery import flows
@@ -79,7 +79,7 @@ def recheck_cart(message: ScheduledMessage) -> str | None:
         return "cart is empty"
     if not available:
         return "no item in the cart is in stock"
-    if started is not None and started > timezone.now() - COMPLETING_WINDOW:
+    if started is not None and started > journey_clock.now() - COMPLETING_WINDOW:
         return "checkout is being completed"
     return None
 

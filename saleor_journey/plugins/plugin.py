@@ -12,9 +12,9 @@ from functools import cached_property
 from typing import Any
 
 from django.http import HttpResponse, HttpResponseNotFound, JsonResponse
-from django.utils import timezone
 from saleor.plugins.base_plugin import BasePlugin, ConfigurationTypeField
 
+from .. import clock as journey_clock
 from ..config import DEFAULT_METADATA_KEY, JourneySettings
 from ..core.events import EventKind
 from ..delivery import inbound
@@ -325,7 +325,7 @@ class JourneyPlugin(BasePlugin):
             logger.exception("journey: %s hook failed; Saleor's request continues", hook)
 
     def _now(self) -> datetime:
-        return timezone.now()
+        return journey_clock.now()
 
     # Customers -------------------------------------------------------------
 

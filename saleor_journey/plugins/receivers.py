@@ -12,7 +12,7 @@ from typing import Any
 
 from django.apps import apps
 from django.db.models.signals import post_delete
-from django.utils import timezone
+from .. import clock as journey_clock
 
 from ..services.erasure import erase_person
 
@@ -30,7 +30,7 @@ def checkout_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
         settings = runtime.active_settings()
         if settings is None:
             return
-        event = events.checkout_deleted(instance, timezone.now())
+        event = events.checkout_deleted(instance, journey_clock.now())
         if event is not None:
             recorder_for(settings).record(event)
     except Exception:

@@ -18,7 +18,8 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
+
+from .. import clock as journey_clock
 
 from ..core.events import EventKind, JourneyEvent, Subject
 from ..core.flows import Action, Cancel, Convert, FlowSettings, Recipient, Schedule, plan
@@ -132,7 +133,7 @@ class JourneyRecorder:
         self,
         policy: StagePolicy,
         mirror: StageMirror | None = None,
-        clock: Callable[[], datetime] = timezone.now,
+        clock: Callable[[], datetime] = journey_clock.now,
         flows: FlowSettings | None = None,
     ) -> None:
         self.policy = policy

@@ -4,7 +4,7 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
-from django.utils import timezone
+from .. import clock as journey_clock
 
 from ..core.rules import LAPSE_CAUSE
 from ..core.stages import Stage
@@ -33,7 +33,7 @@ def _settle_lapsed(limit: int) -> int:
         logger.info("journey: plugin inactive; lapse check skipped")
         return 0
     recorder = recorder_for(settings)
-    cutoff = timezone.now() - timedelta(days=settings.policy.lapse_days)
+    cutoff = journey_clock.now() - timedelta(days=settings.policy.lapse_days)
     due = (
         Journey.objects.filter(merged_into__isnull=True, last_order_at__lte=cutoff)
         .exclude(stage__in=[Stage.LAPSED, Stage.AWARENESS, Stage.CONSIDERATION])
