@@ -22,11 +22,12 @@ from django.db import IntegrityError, connection, transaction
 from .. import clock as journey_clock
 
 from ..core.events import EventKind, JourneyEvent, Subject
-from ..core.flows import Action, Cancel, Convert, FlowSettings, Recipient, Schedule, plan
+from ..core.flows import Action, FlowSettings, Recipient, plan
 from ..core.rules import JourneyState, StagePolicy, Transition, apply_event, evaluate, merge_states, refine_event
 from ..core.stages import Stage
-from ..models import DeliveryEvent, Journey, JourneyEvent as EventRow, ScheduledMessage, StageTransition
+from ..models import Journey, JourneyEvent as EventRow, StageTransition
 from .db import savepoint_if_in_transaction
+from .flow_sql import flow_ctes
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +41,6 @@ ACCOUNT_KINDS = frozenset({EventKind.ACCOUNT_CREATED, EventKind.ACCOUNT_UPDATED}
 J = Journey._meta.db_table
 E = EventRow._meta.db_table
 T = StageTransition._meta.db_table
-M = ScheduledMessage._meta.db_table
-D = DeliveryEvent._meta.db_table
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,49 +159,6 @@ class JourneyRecorder:
                 return outcome
         logger.warning("journey: gave up recording %s after %d conflicting attempts", event.dedupe_key, MAX_ATTEMPTS)
         return RecordResult(recorded=False)
-
-    @staticmethod
-    def _flow_ctes(actions: Sequence[Action], ctes: list[str], params: list[Any], now: datetime) -> None:
-        """Outbox writes for the flows, joined to the journey row ``j`` of the same statement."""
-        for restart in (True, False):
-            rows = [a for a in actions if isinstance(a, Schedule) and a.restart is restart]
-            if not rows:
-                continue
-            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s::boolean, %s::jsonb, %s::timestamptz)"] * len(rows))
-            conflict = (
-                "DO UPDATE SET due_at = EXCLUDED.due_at, context = EXCLUDED.context, updated_at = EXCLUDED.updated_at"
-                f" WHERE {M}.state IN ('pending', 'deferred')"
-                if restart else "DO NOTHING"
-            )
-            ctes.append(
-                f"s{int(restart)} AS (INSERT INTO {M} (dedupe_key, flow, step, subject_key, journey_id, channel, recipient,"
-                " language, channel_slug, marketing, context, due_at, state, reason, attempts, created_at, updated_at)"
-                " SELECT v.dk, v.flow, v.step, v.subject, j.id, v.channel, v.recipient, COALESCE(v.lang, 'en'), v.slug,"
-                f" v.marketing, v.ctx, v.due, 'pending', '', 0, %s, %s FROM j, (VALUES {values})"
-                " AS v(dk, flow, step, subject, channel, recipient, lang, slug, marketing, ctx, due)"
-                f" ON CONFLICT (dedupe_key) {conflict})"
-            )
-            params += [now, now]
-            for a in rows:
-                params += [f"{a.flow}:{a.subject_key}:{a.step.name}:{a.step.channel}", a.flow, a.step.name,
-                           a.subject_key, a.step.channel, a.recipient, a.language, a.channel_slug, a.step.marketing,
-                           json.dumps(a.context, default=str), a.due_at]
-        for i, a in enumerate(x for x in actions if isinstance(x, Cancel)):
-            subject = f"{M}.subject_key = %s" if a.subject_key is not None else f"{M}.journey_id = j.id"
-            ctes.append(
-                f"c{i} AS (UPDATE {M} SET state = 'cancelled', reason = %s, updated_at = %s FROM j"
-                f" WHERE {M}.flow = %s AND {subject} AND {M}.state IN ('pending', 'deferred'))"
-            )
-            params += [a.reason, now, a.flow] + ([a.subject_key] if a.subject_key is not None else [])
-        for i, a in enumerate(x for x in actions if isinstance(x, Convert)):
-            ctes.append(
-                f"v{i} AS (INSERT INTO {D} (message_id, kind, provider, provider_event_id, at, detail)"
-                f" SELECT m.id, 'converted', 'journey', %s, %s, %s::jsonb FROM {M} m"
-                " WHERE m.flow = %s AND m.subject_key = %s AND m.state = 'sent' AND EXISTS (SELECT 1 FROM j)"
-                " ORDER BY m.sent_at DESC LIMIT 1 ON CONFLICT DO NOTHING)"
-            )
-            params += [f"converted:{a.order}", now,
-                       json.dumps({"order": a.order, "total": a.total, "currency": a.currency}), a.flow, a.subject_key]
 
     @staticmethod
     def _lock(subject: Subject) -> None:
@@ -412,7 +368,7 @@ class JourneyRecorder:
             if m.touch_column:
                 params.append(now)
             params.append(user_id)
-        self._flow_ctes(actions, ctes, params, now)
+        flow_ctes(actions, ctes, params, now)
         event_select = "(SELECT id FROM e)" if event is not None else "NULL"
         sql = f"WITH {', '.join(ctes)} SELECT (SELECT id FROM j), {event_select}"
         with connection.cursor() as cursor:

@@ -1,0 +1,55 @@
+"""The flows' outbox writes as CTEs, joined to the journey row ``j`` of the recorder's single statement."""
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from ..core.flows import Action, Cancel, Convert, Schedule
+from ..models import DeliveryEvent, ScheduledMessage
+
+M = ScheduledMessage._meta.db_table
+D = DeliveryEvent._meta.db_table
+
+
+def flow_ctes(actions: Sequence[Action], ctes: list[str], params: list[Any], now: datetime) -> None:
+    """Outbox writes for the flows, joined to the journey row ``j`` of the same statement."""
+    for restart in (True, False):
+        rows = [a for a in actions if isinstance(a, Schedule) and a.restart is restart]
+        if not rows:
+            continue
+        values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s::boolean, %s::jsonb, %s::timestamptz)"] * len(rows))
+        conflict = (
+            "DO UPDATE SET due_at = EXCLUDED.due_at, context = EXCLUDED.context, updated_at = EXCLUDED.updated_at"
+            f" WHERE {M}.state IN ('pending', 'deferred')"
+            if restart else "DO NOTHING"
+        )
+        ctes.append(
+            f"s{int(restart)} AS (INSERT INTO {M} (dedupe_key, flow, step, subject_key, journey_id, channel, recipient,"
+            " language, channel_slug, marketing, context, due_at, state, reason, attempts, created_at, updated_at)"
+            " SELECT v.dk, v.flow, v.step, v.subject, j.id, v.channel, v.recipient, COALESCE(v.lang, 'en'), v.slug,"
+            f" v.marketing, v.ctx, v.due, 'pending', '', 0, %s, %s FROM j, (VALUES {values})"
+            " AS v(dk, flow, step, subject, channel, recipient, lang, slug, marketing, ctx, due)"
+            f" ON CONFLICT (dedupe_key) {conflict})"
+        )
+        params += [now, now]
+        for a in rows:
+            params += [f"{a.flow}:{a.subject_key}:{a.step.name}:{a.step.channel}", a.flow, a.step.name,
+                       a.subject_key, a.step.channel, a.recipient, a.language, a.channel_slug, a.step.marketing,
+                       json.dumps(a.context, default=str), a.due_at]
+    for i, a in enumerate(x for x in actions if isinstance(x, Cancel)):
+        subject = f"{M}.subject_key = %s" if a.subject_key is not None else f"{M}.journey_id = j.id"
+        ctes.append(
+            f"c{i} AS (UPDATE {M} SET state = 'cancelled', reason = %s, updated_at = %s FROM j"
+            f" WHERE {M}.flow = %s AND {subject} AND {M}.state IN ('pending', 'deferred'))"
+        )
+        params += [a.reason, now, a.flow] + ([a.subject_key] if a.subject_key is not None else [])
+    for i, a in enumerate(x for x in actions if isinstance(x, Convert)):
+        ctes.append(
+            f"v{i} AS (INSERT INTO {D} (message_id, kind, provider, provider_event_id, at, detail)"
+            f" SELECT m.id, 'converted', 'journey', %s, %s, %s::jsonb FROM {M} m"
+            " WHERE m.flow = %s AND m.subject_key = %s AND m.state = 'sent' AND EXISTS (SELECT 1 FROM j)"
+            " ORDER BY m.sent_at DESC LIMIT 1 ON CONFLICT DO NOTHING)"
+        )
+        params += [f"converted:{a.order}", now,
+                   json.dumps({"order": a.order, "total": a.total, "currency": a.currency}), a.flow, a.subject_key]
