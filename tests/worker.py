@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 
@@ -45,6 +46,16 @@ def stop(process: subprocess.Popen[bytes], signal_kill: bool = False) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def wait_for(predicate: Any, timeout: float = 30.0) -> bool:
+    """Poll until ``predicate()`` is true (a subprocess did its work) or the timeout passes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
 
 
 @contextmanager

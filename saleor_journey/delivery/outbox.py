@@ -10,6 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from ..models import MessageState, ScheduledMessage
+from ..models.delivery import DUE_STATES
 
 logger = logging.getLogger(__name__)
 
@@ -60,9 +61,17 @@ def schedule(spec: MessageSpec) -> bool:
 
 def cancel(flow: str, subject_key: str, reason: str, steps: list[str] | None = None) -> int:
     """Cancel a flow's pending messages for a subject (a state change, never a delete)."""
-    pending = ScheduledMessage.objects.filter(
-        flow=flow, subject_key=subject_key, state__in=[MessageState.PENDING, MessageState.DEFERRED]
-    )
+    pending = ScheduledMessage.objects.filter(flow=flow, subject_key=subject_key, state__in=DUE_STATES)
     if steps is not None:
         pending = pending.filter(step__in=steps)
     return pending.update(state=MessageState.CANCELLED, reason=reason[:255], updated_at=timezone.now())
+
+
+def stop_pending(
+    recipients: list[str], channels: list[str], state: str, reason: str, marketing_only: bool = False
+) -> int:
+    """Move what still waits for these recipients to ``state`` (an opt-out, a bounce): never sent, never deleted."""
+    pending = ScheduledMessage.objects.filter(recipient__in=recipients, channel__in=channels, state__in=DUE_STATES)
+    if marketing_only:
+        pending = pending.filter(marketing=True)
+    return pending.update(state=state, reason=reason[:255], updated_at=timezone.now())

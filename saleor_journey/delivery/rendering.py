@@ -58,3 +58,13 @@ def render(flow: str, step: str, context: dict[str, Any], langs: list[str], over
             parts["subject"] = " ".join(parts.get("subject", "").split())
             return Rendered(language=lang, **parts)
     raise TemplateDoesNotExist(f"no template for {flow}/{step} in {', '.join(langs)}")
+
+
+def render_page(name: str, lang: str, context: dict[str, Any]) -> str:
+    """One of the plugin's own pages (``saleor_journey/pages/<name>.<lang>.html``), English when missing."""
+    engine = _engine(None)
+    try:
+        template = engine.get_template(f"saleor_journey/pages/{name}.{lang}.html")
+    except TemplateDoesNotExist:
+        template = engine.get_template(f"saleor_journey/pages/{name}.{FALLBACK_LANGUAGE}.html")
+    return template.render(Context({**context, "language": lang}))

@@ -12,16 +12,7 @@ from saleor_journey.models import DeliveryEvent, ScheduledMessage
 from tests import fakeclock
 from tests.conftest import activate_plugin, delivery_configuration
 from tests.flows.test_flows import STORE
-from tests.worker import celery_beat, celery_worker
-
-
-def wait_for(predicate: Any, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
+from tests.worker import celery_beat, celery_worker, wait_for
 
 
 def state(step: str) -> str:

@@ -10,16 +10,7 @@ from saleor_journey.delivery.outbox import MessageSpec, schedule
 from saleor_journey.models import ScheduledMessage
 from tests.conftest import activate_plugin
 from tests.conftest import delivery_configuration
-from tests.worker import celery_beat, celery_worker
-
-
-def wait_for(predicate: Any, timeout: float = 40.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
+from tests.worker import celery_beat, celery_worker, wait_for
 
 
 @pytest.mark.worker
@@ -37,7 +28,7 @@ def test_beat_and_worker_send_every_due_message_once(esp: Any, twilio: Any, chan
                         recipient="later@example.com", due_at=now + timezone.timedelta(hours=2), channel_slug="it")
     schedule(later)
     with celery_worker(), celery_beat(sweep_seconds=1):
-        assert wait_for(lambda: ScheduledMessage.objects.filter(state="sent").count() == 30)
+        assert wait_for(lambda: ScheduledMessage.objects.filter(state="sent").count() == 30, timeout=40.0)
         time.sleep(2)  # a few more sweeps: nothing is sent twice, nothing early
     recipients = [r.body["To"] for r in esp.received]
     assert len(recipients) == 30 and len(set(recipients)) == 30

@@ -21,7 +21,7 @@ from ... import signals
 from ...config import JourneySettings
 from ...exceptions import ForgedCallbackError
 from ...models import DeliveryEvent, MessageState, ScheduledMessage
-from .. import preferences
+from .. import outbox, preferences
 
 logger = logging.getLogger(__name__)
 
@@ -74,10 +74,7 @@ def record_tracking_event(sender: Any, event: AnymailTrackingEvent, esp_name: st
                 preferences.suppress(message.channel, message.recipient, reason=reason, source=esp_name.lower())
                 if event.event_type in ("unsubscribed", "complained"):
                     preferences.record_consent(message.channel, message.recipient, False, source=esp_name.lower(), at=at)
-                ScheduledMessage.objects.filter(
-                    recipient=message.recipient, channel=message.channel,
-                    state__in=[MessageState.PENDING, MessageState.DEFERRED],
-                ).update(state=MessageState.SUPPRESSED, reason=reason, updated_at=timezone.now())
+                outbox.stop_pending([message.recipient], [message.channel], MessageState.SUPPRESSED, reason)
     except IntegrityError:
         return  # a replayed event: processed once already
     signals.message_status_changed.send(sender=ScheduledMessage, message=message, status=event.event_type, detail=event_id)

@@ -13,7 +13,6 @@ from typing import Any
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
-from django.template import Context, Engine, TemplateDoesNotExist
 from django.utils import timezone
 
 from ...config import JourneySettings
@@ -29,16 +28,10 @@ logger = logging.getLogger(__name__)
 TITLE_MAX, TEXT_MAX = 120, 5000
 LOW_RATING = 2
 ATTEMPTS_PER_HOUR = 10
-PAGE = "saleor_journey/pages/review.{lang}.html"
 
 
 def _page(lang: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
-    engine = Engine(dirs=[str(rendering.PACKAGE_TEMPLATES)], autoescape=True)
-    try:
-        template = engine.get_template(PAGE.format(lang=lang))
-    except TemplateDoesNotExist:
-        template = engine.get_template(PAGE.format(lang="en"))
-    response = HttpResponse(template.render(Context({**context, "language": lang})), status=status,
+    response = HttpResponse(rendering.render_page("review", lang, context), status=status,
                             content_type="text/html; charset=utf-8")
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex"

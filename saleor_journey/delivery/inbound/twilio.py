@@ -17,7 +17,7 @@ from ...config import JourneySettings
 from ...exceptions import ForgedCallbackError, PermanentSendError
 from ...models import DeliveryEvent, MessageChannel, MessageState, ScheduledMessage
 from ...routes import TWILIO_INBOUND, TWILIO_STATUS, plugin_url
-from .. import preferences
+from .. import outbox, preferences
 from ..addresses import normalise_phone
 from ..channels.twilio import OPT_OUT_CODES
 
@@ -89,11 +89,10 @@ def handle_inbound(request: HttpRequest, rest: str, settings: JourneySettings) -
         with transaction.atomic():
             preferences.suppress(channel, number, reason="stop keyword", source="twilio inbound")
             preferences.record_consent(channel, number, False, source="stop keyword")
-            ScheduledMessage.objects.filter(
-                recipient__in=[number, sender.removeprefix("whatsapp:")],
-                channel__in=[MessageChannel.SMS, MessageChannel.WHATSAPP],
-                state__in=[MessageState.PENDING, MessageState.DEFERRED],
-            ).update(state=MessageState.CANCELLED, reason="stop keyword", updated_at=timezone.now())
+            outbox.stop_pending(
+                [number, sender.removeprefix("whatsapp:")], [MessageChannel.SMS, MessageChannel.WHATSAPP],
+                MessageState.CANCELLED, "stop keyword",
+            )
     elif kind == "start":
         preferences.unsuppress(channel, number)
         preferences.record_consent(channel, number, True, source="start keyword")

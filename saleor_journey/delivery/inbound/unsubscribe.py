@@ -9,18 +9,16 @@ import logging
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.template import Context, Engine, TemplateDoesNotExist
 from django.utils import timezone
 
 from ...config import JourneySettings
 from ...exceptions import ForgedCallbackError
 from ...models import DeliveryEvent, MessageState, ScheduledMessage
-from .. import preferences, rendering
+from .. import outbox, preferences, rendering
 from ..tokens import read_unsubscribe_token
 
 logger = logging.getLogger(__name__)
 
-PAGE = "saleor_journey/pages/unsubscribe.{lang}.html"
 
 
 def handle(request: HttpRequest, rest: str, settings: JourneySettings) -> HttpResponse:
@@ -43,12 +41,7 @@ def handle(request: HttpRequest, rest: str, settings: JourneySettings) -> HttpRe
         "shop_name": settings.for_channel(message.channel_slug).sender_name or "",
         "language": lang,
     }
-    engine = Engine(dirs=[str(rendering.PACKAGE_TEMPLATES)], autoescape=True)
-    try:
-        template = engine.get_template(PAGE.format(lang=lang))
-    except TemplateDoesNotExist:  # a language without its own page
-        template = engine.get_template(PAGE.format(lang="en"))
-    response = HttpResponse(template.render(Context(context)), content_type="text/html; charset=utf-8")
+    response = HttpResponse(rendering.render_page("unsubscribe", lang, context), content_type="text/html; charset=utf-8")
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex"
     return response
@@ -59,10 +52,9 @@ def _unsubscribe(message: ScheduledMessage) -> None:
     with transaction.atomic():
         preferences.suppress(message.channel, message.recipient, reason="unsubscribed", source="link")
         preferences.record_consent(message.channel, message.recipient, False, source="unsubscribe link")
-        cancelled = ScheduledMessage.objects.filter(
-            recipient=message.recipient, channel=message.channel, marketing=True,
-            state__in=[MessageState.PENDING, MessageState.DEFERRED],
-        ).update(state=MessageState.CANCELLED, reason="unsubscribed", updated_at=timezone.now())
+        cancelled = outbox.stop_pending(
+            [message.recipient], [message.channel], MessageState.CANCELLED, "unsubscribed", marketing_only=True
+        )
         DeliveryEvent.objects.create(
             message=message, kind="unsubscribed", provider="link", at=timezone.now(), detail={"cancelled": cancelled}
         )
