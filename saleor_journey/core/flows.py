@@ -97,13 +97,23 @@ class Cancel:
 
 @dataclass(frozen=True, slots=True)
 class Convert:
-    """An order placed from a reminded checkout: recovered revenue for the last reminder sent."""
+    """An order that followed a flow's message: its revenue is credited to the last message sent.
+
+    With a ``subject_key`` (a reminded checkout) the order came from that very
+    sequence; without one (win-back) any of the customer's messages of the
+    flow sent within ``window`` before the order earns it.
+    """
 
     flow: str
-    subject_key: str
+    subject_key: str | None
     order: str
     total: str | None
     currency: str | None
+    window: timedelta | None = None
+
+
+#: How long after a win-back message a new order still counts as won back.
+WIN_BACK_ATTRIBUTION = timedelta(days=30)
 
 
 Action = Schedule | Cancel | Convert
@@ -149,6 +159,8 @@ def plan(
             actions.append(Cancel(ABANDONED_CART, f"checkout:{checkout}", "order placed"))
             actions.append(Convert(ABANDONED_CART, f"checkout:{checkout}", str(order), payload.get("total"), payload.get("currency")))
         actions.append(Cancel(WIN_BACK, None, "ordered again"))
+        actions.append(Convert(WIN_BACK, None, str(order), payload.get("total"), payload.get("currency"),
+                               WIN_BACK_ATTRIBUTION))
     elif kind is EventKind.ORDER_FULFILLED and order:
         context = {"order": order, "number": payload.get("number")}
         actions += _sequence(POST_PURCHASE, f"order:{order}", settings.post_purchase, now, who, context)

@@ -2,7 +2,7 @@
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from ..core.flows import Action, Cancel, Convert, Schedule
@@ -45,11 +45,16 @@ def flow_ctes(actions: Sequence[Action], ctes: list[str], params: list[Any], now
         )
         params += [a.reason, now, a.flow] + ([a.subject_key] if a.subject_key is not None else [])
     for i, a in enumerate(x for x in actions if isinstance(x, Convert)):
+        if a.subject_key is not None:
+            which, which_params = "m.subject_key = %s AND EXISTS (SELECT 1 FROM j)", [a.subject_key]
+        else:
+            which, which_params = "m.journey_id = (SELECT id FROM j) AND m.sent_at >= %s", [now - (a.window or timedelta(0))]
         ctes.append(
             f"v{i} AS (INSERT INTO {D} (message_id, kind, provider, provider_event_id, at, detail)"
             f" SELECT m.id, 'converted', 'journey', %s, %s, %s::jsonb FROM {M} m"
-            " WHERE m.flow = %s AND m.subject_key = %s AND m.state = 'sent' AND EXISTS (SELECT 1 FROM j)"
+            f" WHERE m.flow = %s AND {which} AND m.state = 'sent'"
             " ORDER BY m.sent_at DESC LIMIT 1 ON CONFLICT DO NOTHING)"
         )
-        params += [f"converted:{a.order}", now,
-                   json.dumps({"order": a.order, "total": a.total, "currency": a.currency}), a.flow, a.subject_key]
+        # One conversion per order and flow (the key is unique per provider).
+        params += [f"converted:{a.flow}:{a.order}", now, json.dumps({"order": a.order, "total": a.total, "currency": a.currency}), a.flow,
+                   *which_params]

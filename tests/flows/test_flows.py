@@ -134,6 +134,29 @@ def test_lapse_starts_win_back_and_a_new_order_ends_it(flows_manager: Any, make_
     assert {(m.state, m.reason) for m in messages("win_back")} == {("cancelled", "ordered again")}
 
 
+def test_an_order_soon_after_a_win_back_message_is_credited_to_it(
+    flows_manager: Any, make_order: Any, make_user: Any, esp: Any
+) -> None:
+    settings = runtime.active_settings()
+    past = timezone.now() - timedelta(days=200)
+    users = {}
+    for email in ("back@example.com", "late@example.com"):
+        users[email] = user = make_user(email)
+        recorder = JourneyRecorder(settings.policy, stage_mirror("journey.stage"), clock=lambda: past, flows=settings.flows)
+        recorder.record(order_event(make_order(user=user, created_at=past), EventKind.ORDER_PLACED, past))
+        recorder_for(settings).settle(Journey.objects.get(user_id=user.pk).pk, "lapse")
+    assert send_due(timezone.now()).sent == 2  # both win-back emails go out now
+    flows_manager.order_created(make_order(user=users["back@example.com"], total=Decimal("80.00")))
+    in_40_days = timezone.now() + timedelta(days=40)
+    late_order = make_order(user=users["late@example.com"], total=Decimal("50.00"))
+    JourneyRecorder(settings.policy, stage_mirror("journey.stage"), clock=lambda: in_40_days, flows=settings.flows).record(
+        order_event(late_order, EventKind.ORDER_PLACED, in_40_days)
+    )
+    won = DeliveryEvent.objects.filter(kind="converted", message__flow="win_back")
+    assert [(e.message.recipient, e.detail["total"]) for e in won] == [("back@example.com", "80.00")]
+    assert Journey.objects.get(user_id=users["back@example.com"].pk).stage == "retention"
+
+
 def test_welcome_is_off_by_default(flows_manager: Any, make_user: Any, esp: Any, twilio: Any) -> None:
     flows_manager.customer_created(make_user("anna@example.com"))
     assert not messages("welcome")
