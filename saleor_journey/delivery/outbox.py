@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
-from django.utils import timezone
 
+from .. import clock as journey_clock
 from ..models import MessageState, ScheduledMessage
 from ..models.delivery import DUE_STATES
 
@@ -64,7 +64,7 @@ def cancel(flow: str, subject_key: str, reason: str, steps: list[str] | None = N
     pending = ScheduledMessage.objects.filter(flow=flow, subject_key=subject_key, state__in=DUE_STATES)
     if steps is not None:
         pending = pending.filter(step__in=steps)
-    return pending.update(state=MessageState.CANCELLED, reason=reason[:255], updated_at=timezone.now())
+    return pending.update(state=MessageState.CANCELLED, reason=reason[:255], updated_at=journey_clock.now())
 
 
 def stop_pending(
@@ -74,4 +74,4 @@ def stop_pending(
     pending = ScheduledMessage.objects.filter(recipient__in=recipients, channel__in=channels, state__in=DUE_STATES)
     if marketing_only:
         pending = pending.filter(marketing=True)
-    return pending.update(state=state, reason=reason[:255], updated_at=timezone.now())
+    return pending.update(state=state, reason=reason[:255], updated_at=journey_clock.now())

@@ -4,8 +4,8 @@ import logging
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
+from .. import clock as journey_clock
 from ..config import DeliverySettings
 from ..models import Consent, MessageChannel, Suppression
 from .addresses import address_hash
@@ -54,7 +54,7 @@ def record_consent(channel: str, address: str, granted: bool, source: str, at: d
     An opt-in covers only its channel (WhatsApp consent is its own); a refusal
     on one phone channel covers both.
     """
-    at = at or timezone.now()
+    at = at or journey_clock.now()
     for each in (channel,) if granted else _channels(channel):
         existing = Consent.objects.filter(channel=each, address=address).first()
         if existing is not None and existing.recorded_at > at:

@@ -14,9 +14,9 @@ from anymail.signals import AnymailTrackingEvent, tracking
 from django.db import IntegrityError, transaction
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from ... import clock as journey_clock
 from ... import signals
 from ...config import JourneySettings
 from ...exceptions import ForgedCallbackError
@@ -61,7 +61,7 @@ def record_tracking_event(sender: Any, event: AnymailTrackingEvent, esp_name: st
         message = ScheduledMessage.objects.filter(provider_message_id=str(event.message_id)).first()
     if message is None or event.event_type not in RECORDED:
         return
-    at = event.timestamp or timezone.now()
+    at = event.timestamp or journey_clock.now()
     event_id = event.event_id or f"{event.message_id}:{event.event_type}:{at.isoformat()}"
     try:
         with transaction.atomic():

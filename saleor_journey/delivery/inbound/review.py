@@ -13,8 +13,8 @@ from typing import Any
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 
+from ... import clock as journey_clock
 from ...config import JourneySettings
 from ...core.events import EventKind, JourneyEvent, Subject
 from ...exceptions import ForgedCallbackError
@@ -84,7 +84,7 @@ def handle(request: HttpRequest, rest: str, settings: JourneySettings, record: A
             kind=EventKind.REVIEW_SUBMITTED,
             subject=Subject(user_id=claims.get("u"), email=claims.get("e"), anchor_key=f"order:{claims['o']}:placed"),
             dedupe_key=f"review:{review.pk}:submitted",
-            occurred_at=timezone.now(),
+            occurred_at=journey_clock.now(),
             channel=claims.get("c"),
             payload={"rating": rating, "product": claims["p"], "order": claims["o"], "review": review.pk},
         )
@@ -95,7 +95,7 @@ def handle(request: HttpRequest, rest: str, settings: JourneySettings, record: A
     if rating <= LOW_RATING and alert_to:
         schedule(MessageSpec(
             flow="review_alert", step="alert", subject_key=f"review:{review.pk}", channel="email",
-            recipient=alert_to, due_at=timezone.now(), marketing=False, channel_slug=claims.get("c"),
+            recipient=alert_to, due_at=journey_clock.now(), marketing=False, channel_slug=claims.get("c"),
             language=settings.for_channel(claims.get("c")).language or "en",
             context={"rating": rating, "title": title, "text": text, "product": claims["p"], "order": claims["o"]},
         ))

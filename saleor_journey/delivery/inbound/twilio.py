@@ -10,9 +10,9 @@ import logging
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from twilio.request_validator import RequestValidator
 
+from ... import clock as journey_clock
 from ...config import JourneySettings
 from ...exceptions import ForgedCallbackError, PermanentSendError
 from ...models import DeliveryEvent, MessageChannel, MessageState, ScheduledMessage
@@ -50,7 +50,7 @@ def _first_time(provider_event_id: str, kind: str, message: ScheduledMessage | N
         with transaction.atomic():
             DeliveryEvent.objects.create(
                 message=message, kind=kind, provider="twilio", provider_event_id=provider_event_id,
-                at=timezone.now(), detail=detail,
+                at=journey_clock.now(), detail=detail,
             )
     except IntegrityError:
         return False

@@ -9,8 +9,8 @@ import logging
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 
+from ... import clock as journey_clock
 from ...config import JourneySettings
 from ...exceptions import ForgedCallbackError
 from ...models import DeliveryEvent, MessageState, ScheduledMessage
@@ -56,6 +56,6 @@ def _unsubscribe(message: ScheduledMessage) -> None:
             [message.recipient], [message.channel], MessageState.CANCELLED, "unsubscribed", marketing_only=True
         )
         DeliveryEvent.objects.create(
-            message=message, kind="unsubscribed", provider="link", at=timezone.now(), detail={"cancelled": cancelled}
+            message=message, kind="unsubscribed", provider="link", at=journey_clock.now(), detail={"cancelled": cancelled}
         )
     logger.info("journey: message %s's recipient unsubscribed from %s", message.pk, message.channel)
