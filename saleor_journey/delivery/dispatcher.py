@@ -129,10 +129,13 @@ class Dispatcher:
         counts = DeliveryCounts()
         self._unrecorded: list[Any] = []
         self._renewed_at = self.clock()  # the claim set the lease just now
+        # One read for the whole claim; every later write is conditional on the claim still owning the row.
+        messages = ScheduledMessage.objects.filter(pk__in=claim.ids, claim_token=claim.token, state=MessageState.SENDING)
+        by_id = {message.pk: message for message in messages}
         try:
             for message_id in claim.ids:
                 try:
-                    outcome = self._deliver_one(message_id, claim.token)
+                    outcome = self._deliver_one(by_id.get(message_id), claim.token)
                 except Exception:
                     # A bug of ours must not stop the batch; the lease brings the row back.
                     logger.exception("journey: delivering message %s failed unexpectedly", message_id)
@@ -149,10 +152,7 @@ class Dispatcher:
         for args, kwargs in pending:
             self._finish(*args, **kwargs)
 
-    def _deliver_one(self, message_id: int, token: uuid.UUID) -> str:
-        message = next(
-            iter(ScheduledMessage.objects.filter(pk=message_id, claim_token=token, state=MessageState.SENDING)), None
-        )
+    def _deliver_one(self, message: ScheduledMessage | None, token: uuid.UUID) -> str:
         if message is None:
             return "skipped"  # reclaimed by a sweep, or already handled
         now = self.clock()
@@ -236,10 +236,12 @@ class Dispatcher:
             cursor.execute(
                 f"SELECT EXISTS (SELECT 1 FROM {S} WHERE channel = %s AND address_hash = %s),"
                 f" (SELECT granted FROM {C} WHERE channel = %s AND address = %s),"
-                f" ARRAY(SELECT sent_at FROM {M} WHERE recipient = %s AND channel = %s AND marketing"
-                "   AND state = 'sent' AND sent_at > %s)",
+                # Sent, or handed to the provider with the answer not yet written (earlier in this claim).
+                f" ARRAY(SELECT COALESCE(sent_at, submitting_at) FROM {M} WHERE recipient = %s AND channel = %s"
+                "   AND marketing AND ((state = 'sent' AND sent_at > %s)"
+                "   OR (state IN ('sending', 'unknown') AND submitting_at > %s)))",
                 [message.channel, address_hash(message.channel, address), message.channel, address,
-                 message.recipient, message.channel, since],
+                 message.recipient, message.channel, since, since],
             )
             suppressed, consent, recent = cursor.fetchone()
         return suppressed, consent, list(recent or [])

@@ -11,8 +11,9 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from .. import clock as journey_clock
+from django.db.models import Exists, F, OuterRef, Subquery
 
+from .. import clock as journey_clock
 from ..core import flows as names
 from ..delivery import flows
 from ..models import ScheduledMessage
@@ -22,6 +23,9 @@ logger = logging.getLogger(__name__)
 
 #: Saleor's checkout completion lock; a checkout being completed must not be reminded.
 COMPLETING_WINDOW = timedelta(minutes=5)
+
+#: Order statuses after which no follow-up or review request is sent.
+CLOSED_ORDER_STATUSES = ("canceled", "returned", "expired")
 
 
 def global_id(type_name: str, pk: Any) -> str:
@@ -85,30 +89,41 @@ def recheck_cart(message: ScheduledMessage) -> str | None:
 
 
 def cart_context(message: ScheduledMessage) -> dict[str, Any]:
-    """The lines left in the cart and the link back to it (or, if it is gone, a link that rebuilds it)."""
-    from saleor.checkout.models import Checkout, CheckoutLine
+    """The lines left in the cart and the link back to it (or, if it is gone, a link that rebuilds it).
+
+    One query: each line with its variant, product and the product's first
+    image. Lines only exist while their checkout does, so a cart with lines
+    gets the link to the checkout and an empty or deleted one the rebuild link.
+    """
+    from saleor.checkout.models import CheckoutLine
+    from saleor.product.models import ProductMedia
 
     token = _token(message)
+    first_image = (
+        ProductMedia.objects.filter(product_id=OuterRef("variant__product_id")).exclude(image="").exclude(image=None)
+        .order_by(F("sort_order").asc(nulls_last=True), "pk").values("image")[:1]
+    )
     lines = (
         CheckoutLine.objects.filter(checkout_id=token)
         .select_related("variant__product")
-        .prefetch_related("variant__product__media")
+        .annotate(first_image=Subquery(first_image))
         .order_by("created_at")
     )
+    storage = ProductMedia._meta.get_field("image").storage
     items = [
         {
             "name": line.variant.product.name,
             "variant": line.variant.name,
             "quantity": line.quantity,
             "price": line.total_price_gross_amount,
-            "thumbnail": _thumbnail(line.variant.product),
+            "thumbnail": _absolute(storage.url(line.first_image)) if line.first_image else None,
         }
         for line in lines
     ]
     base = _storefront(message)
     url = None
     if base:
-        if Checkout.objects.filter(pk=token).exists():
+        if items:
             url = _with_query(base, {"checkout": global_id("Checkout", token)})
         else:
             snapshot = message.context.get("lines") or []
@@ -117,18 +132,13 @@ def cart_context(message: ScheduledMessage) -> dict[str, Any]:
     return {"items": items, "action_url": url}
 
 
-def _thumbnail(product: Any) -> str | None:
-    """The product's first image as an absolute URL (emails cannot resolve relative ones)."""
-    media = sorted(product.media.all(), key=lambda m: (m.sort_order is None, m.sort_order or 0, m.pk))
-    for item in media:
-        if item.image:
-            url = item.image.url
-            if url.startswith(("http://", "https://")):
-                return url
-            settings = runtime.active_settings()
-            base = settings.delivery.public_base_url if settings else None
-            return f"{base}{url}" if base else None
-    return None
+def _absolute(url: str) -> str | None:
+    """Emails cannot resolve relative image URLs: prefix the shop's public address (or show no image)."""
+    if url.startswith(("http://", "https://")):
+        return url
+    settings = runtime.active_settings()
+    base = settings.delivery.public_base_url if settings else None
+    return f"{base}{url}" if base else None
 
 
 def _with_query(base: str, params: dict[str, str]) -> str:
@@ -142,21 +152,32 @@ def recheck_order(message: ScheduledMessage) -> str | None:
     order = Order.objects.filter(pk=_token(message)).only("status").first()
     if order is None:
         return "order no longer exists"
-    if order.status in ("canceled", "returned", "expired"):
+    if order.status in CLOSED_ORDER_STATUSES:
         return f"order {order.status}"
     return None
 
 
 def order_context(message: ScheduledMessage) -> dict[str, Any]:
-    from saleor.order.models import Order, OrderLine
+    """The order's lines (one query, with the order and whether each product was reviewed for it)."""
+    from saleor.order.models import OrderLine
+
+    from ..models import ProductReview
 
     order_id = _token(message)
-    lines = list(OrderLine.objects.filter(order_id=order_id).select_related("variant").order_by("product_name"))
-    items = [{"name": line.product_name, "variant": line.variant_name, "quantity": line.quantity} for line in lines]
+    reviewed = ProductReview.objects.filter(order_id=order_id, product_id=OuterRef("variant__product_id"))
+    lines = list(
+        OrderLine.objects.filter(order_id=order_id)
+        .select_related("variant", "order")
+        .annotate(reviewed=Exists(reviewed))
+        .order_by("product_name")
+    )
+    order = lines[0].order if lines else None
     if message.flow == names.REVIEW_REQUEST:
-        items = _review_items(message, order_id, lines, Order.objects.filter(pk=order_id).first())
+        items = _review_items(message, order_id, lines, order)
     elif message.step == "cross_sell":
-        items = recommendations(message, order_id)
+        items = recommendations(message, order_id, order)
+    else:
+        items = [{"name": line.product_name, "variant": line.variant_name, "quantity": line.quantity} for line in lines]
     return {"items": items, "action_url": _storefront(message)}
 
 
@@ -164,21 +185,20 @@ def order_context(message: ScheduledMessage) -> dict[str, Any]:
 RECOMMENDATIONS = 3
 
 
-def recommendations(message: ScheduledMessage, order_id: str) -> list[dict[str, Any]]:
+def recommendations(message: ScheduledMessage, order_id: str, order: Any) -> list[dict[str, Any]]:
     """Products most often bought together with this order's, that this customer has never bought.
 
     Co-occurrence over the shop's own order history: for each product of the
     order, the other products that appear in the same orders, counted by order.
     """
+    from django.db import connection
     from saleor.order.models import Order, OrderLine
     from saleor.product.models import Product, ProductVariant
 
     lines, variants, products = OrderLine._meta.db_table, ProductVariant._meta.db_table, Product._meta.db_table
     orders = Order._meta.db_table
-    order = Order.objects.filter(pk=order_id).only("user_id", "user_email").first()
     if order is None:
         return []
-    from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute(
@@ -213,16 +233,14 @@ def recommendations(message: ScheduledMessage, order_id: str) -> list[dict[str, 
 def _review_items(message: ScheduledMessage, order_id: str, lines: list[Any], order: Any) -> list[dict[str, Any]]:
     """One signed review link per product not yet reviewed for this order (deleted products are skipped)."""
     from ..delivery.tokens import review_token
-    from ..models import ProductReview
     from ..routes import REVIEW, plugin_url
 
     settings = runtime.active_settings()
     base = settings.delivery.public_base_url if settings else None
-    reviewed = set(ProductReview.objects.filter(order_id=order_id).values_list("product_id", flat=True))
     items, seen = [], set()
     for line in lines:
         variant = line.variant
-        if variant is None or variant.product_id in reviewed or variant.product_id in seen:
+        if variant is None or line.reviewed or variant.product_id in seen:
             continue
         seen.add(variant.product_id)
         token = review_token(order_id, variant.product_id, variant.pk, getattr(order, "user_id", None),
@@ -233,20 +251,23 @@ def _review_items(message: ScheduledMessage, order_id: str, lines: list[Any], or
 
 
 def recheck_review_request(message: ScheduledMessage) -> str | None:
-    """A request (or its reminder) is pointless once every product of the order was reviewed."""
-    from saleor.order.models import OrderLine
+    """A request (or its reminder) is pointless once every product of the order was reviewed (one query)."""
+    from saleor.order.models import Order, OrderLine
 
     from ..models import ProductReview
 
-    skip = recheck_order(message)
-    if skip:
-        return skip
     order_id = _token(message)
-    products = set(
-        OrderLine.objects.filter(order_id=order_id, variant__isnull=False).values_list("variant__product_id", flat=True)
+    unreviewed = OrderLine.objects.filter(order_id=OuterRef("pk"), variant__isnull=False).exclude(
+        Exists(ProductReview.objects.filter(order_id=order_id, product_id=OuterRef("variant__product_id")))
     )
-    reviewed = set(ProductReview.objects.filter(order_id=order_id).values_list("product_id", flat=True))
-    if not products - reviewed:
+    order = (
+        Order.objects.filter(pk=order_id).annotate(open=Exists(unreviewed)).values("status", "open").first()
+    )
+    if order is None:
+        return "order no longer exists"
+    if order["status"] in CLOSED_ORDER_STATUSES:
+        return f"order {order['status']}"
+    if not order["open"]:
         return "every product already reviewed"
     return None
 

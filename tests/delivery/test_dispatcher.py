@@ -192,6 +192,13 @@ def test_frequency_cap_defers_marketing(make_dispatcher, make_message, esp) -> N
     assert run(dispatcher).sent == 1  # service messages are not capped
 
 
+def test_frequency_cap_counts_the_messages_sent_earlier_in_the_same_batch(make_dispatcher, make_message, esp) -> None:
+    dispatcher = make_dispatcher(frequency_cap_count="2", frequency_cap_days="7")
+    make_message(), make_message(), make_message()
+    counts = run(dispatcher)
+    assert (counts.sent, counts.deferred) == (2, 1) and esp.count == 2
+
+
 def test_flow_recheck_cancels_with_its_reason(make_dispatcher, make_message, esp) -> None:
     flows.register_recheck("bought", lambda message: "order placed meanwhile")
     spec = make_message(flow="bought")
