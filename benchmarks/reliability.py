@@ -71,7 +71,7 @@ def reset(peer: Any) -> None:
     redis.Redis.from_url(os.environ["CELERY_BROKER_URL"]).flushdb()
 
 
-def configure(peer: Any) -> Any:
+def configure(peer: Any, **extra: str) -> Any:
     from saleor.channel.models import Channel
     from saleor.plugins.manager import get_plugins_manager
 
@@ -83,7 +83,7 @@ def configure(peer: Any) -> Any:
         "public_base_url": "https://api.shop.example.com", "email_esp": "postmark", "email_api_key": "token",
         "email_api_url": peer.url, "email_webhook_secret": "esp:secret", "quiet_hours": "off",
         "frequency_cap_count": "0", "twilio_account_sid": "AC" + "1" * 32, "twilio_auth_token": "tw-token",
-        "twilio_sms_from": "+390212345678",
+        "twilio_sms_from": "+390212345678", **extra,
     }
     get_plugins_manager(allow_replica=False).save_plugin_configuration(
         PLUGIN_ID, None, {"active": True, "configuration": [{"name": k, "value": v} for k, v in config.items()]}
