@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.utils import parseaddr
 from typing import Any, Protocol
 
 from django.conf import settings as django_settings
@@ -254,7 +255,8 @@ class Dispatcher:
             unsubscribe = plugin_url(delivery.public_base_url, f"{UNSUBSCRIBE}{unsubscribe_token(message.pk)}/")
             if unsubscribe is None:
                 raise PermanentSendError("public_base_url is not configured: marketing messages need an unsubscribe link")
-        shop_name = channel_settings.sender_name or "our shop"
+        # Messages with no channel (a welcome: Saleor accounts have none) take the name of the default sender.
+        shop_name = channel_settings.sender_name or parseaddr(delivery.default_sender or "")[0] or "our shop"
         context = {**message.context, **flows.extra_context(message), "shop_name": shop_name,
                    "unsubscribe_url": unsubscribe}
         langs = rendering.languages(message.language, channel_settings.language)
