@@ -26,6 +26,7 @@ setup(
         "twilio>=9,<10",
         "phonenumberslite>=8.13,<10",
         "tqdm>=4.66,<5",
+        "babel>=2.12,<3",
     ],
     extras_require={
         "test": [

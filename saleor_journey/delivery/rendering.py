@@ -30,7 +30,8 @@ class Rendered:
 @lru_cache(maxsize=8)
 def _engine(override_dir: str | None) -> Engine:
     dirs = [override_dir] if override_dir else []
-    return Engine(dirs=[*dirs, str(PACKAGE_TEMPLATES)], autoescape=True, debug=False)
+    return Engine(dirs=[*dirs, str(PACKAGE_TEMPLATES)], autoescape=True, debug=False,
+                  builtins=["saleor_journey.delivery.money"])
 
 
 def languages(*preferred: str | None) -> list[str]:
