@@ -14,7 +14,7 @@ setup(
     python_requires=">=3.12,<3.13",
     packages=find_packages(include=["saleor_journey", "saleor_journey.*"]),
     include_package_data=True,
-    package_data={"saleor_journey": ["templates/**/*", "locale/**/*"]},
+    package_data={"saleor_journey": ["templates/**/*", "locale/**/*", "graphql/schema.graphql"]},
     install_requires=[
         # Ranges that install into Saleor 3.23's locked environment
         # (constraints/saleor-3.23.28.txt); never list `saleor` itself.
@@ -26,6 +26,7 @@ setup(
         "twilio>=9,<10",
         "phonenumberslite>=8.13,<10",
         "tqdm>=4.66,<5",
+        "pyjwt>=2.8,<3",  # only to catch Saleor's token errors (Saleor ships it)
         "babel>=2.12,<3",
     ],
     extras_require={

@@ -7,6 +7,7 @@ TWILIO_STATUS = "/twilio/status/"
 TWILIO_INBOUND = "/twilio/inbound/"
 ESP_TRACKING = "/esp/tracking/"
 REVIEW = "/review/"
+GRAPHQL = "/graphql/"
 
 
 def plugin_url(base_url: str | None, path: str) -> str | None:

@@ -14,6 +14,8 @@ if str(CONTRACT) not in sys.path:
     sys.path.insert(0, str(CONTRACT))
 
 SECRET_KEY = "tests-only-secret-key-not-for-production"  # noqa: S105
+# App tokens are stored hashed as in Saleor; a fast hasher keeps the tests quick (Saleor caches the check).
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEBUG = False
 USE_TZ = True
 TIME_ZONE = "UTC"
@@ -27,6 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django_celery_beat",  # Saleor's beat scheduler stores its schedule here
     "saleor.account.apps.Config",
+    "saleor.app.apps.Config",
     "saleor.channel.apps.Config",
     "saleor.product.apps.Config",
     "saleor.warehouse.apps.Config",

@@ -18,10 +18,12 @@ from .. import clock as journey_clock
 from ..config import JourneySettings
 from ..core.events import EventKind
 from ..delivery import inbound
-from ..routes import PLUGIN_ID
+from ..graphql import view as graphql_view
+from ..routes import GRAPHQL, PLUGIN_ID
 from ..services.erasure import erase_person
 from ..services.recording import ExtraRead, JourneyRecorder, StageMirror
 from . import consent, events, flow_support, form  # noqa: F401 - flow_support registers send-time checks
+from .requestor import identify
 
 logger = logging.getLogger(__name__)
 
@@ -202,6 +204,13 @@ class JourneyPlugin(BasePlugin):
             return HttpResponseNotFound()
         if path.rstrip("/") == "/health":
             return JsonResponse({"plugin": PLUGIN_ID, "status": "ok"})
+        if path.rstrip("/") == GRAPHQL.rstrip("/"):
+            try:
+                return graphql_view.handle(request, identify)
+            except Exception:
+                logger.exception("journey: GraphQL request failed")
+                return JsonResponse({"errors": [{"message": "Internal error.", "extensions": {"code": "INTERNAL_ERROR"}}]},
+                                    status=500)
         try:
             response = inbound.route(request, path, self.settings, record=self.recorder.record)
         except Exception:

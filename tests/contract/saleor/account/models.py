@@ -3,13 +3,26 @@
 ``private_metadata`` is a jsonb column updated with ``||`` by Saleor's
 ``update_private_metadata`` (graphql/meta/mutations/utils.py:99), which also
 bumps ``updated_at``. ``number_of_orders`` exists from 3.22 on.
+
+Permissions: Saleor's ``has_perm`` (line 350) lets active superusers through
+and otherwise checks the permissions of the user's groups; the double keeps
+those as a list of values (``"account.manage_users"``) in ``granted_permissions``.
 """
 
+import secrets
+from enum import Enum
+from typing import Any
+
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
 
 from ..core.models import ModelWithMetadata
+
+
+def new_token_key() -> str:
+    return secrets.token_urlsafe(9)[:12]
 
 
 class User(ModelWithMetadata, AbstractBaseUser):
@@ -23,8 +36,17 @@ class User(ModelWithMetadata, AbstractBaseUser):
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     language_code = models.CharField(max_length=35, default="en")
     number_of_orders = models.PositiveIntegerField(default=0)
+    is_superuser = models.BooleanField(default=False)
+    jwt_token_key = models.CharField(max_length=12, default=new_token_key)
+    granted_permissions = ArrayField(models.CharField(max_length=100), default=list, blank=True)
 
     USERNAME_FIELD = "email"
+
+    def has_perm(self, perm: Any, obj: Any = None) -> bool:
+        value = perm.value if isinstance(perm, Enum) else perm
+        if not self.is_active:
+            return False
+        return self.is_superuser or value in self.granted_permissions
 
     class Meta:
         app_label = "account"

@@ -1,0 +1,283 @@
+"""Read side of the API: journeys, messages, reviews, ratings and the funnel."""
+
+import binascii
+from datetime import datetime, timedelta
+from typing import Any
+
+import graphene
+from django.db.models import Avg, Count, Exists, OuterRef, Q
+from graphene import relay
+from graphql_relay import from_global_id
+
+from .. import clock as journey_clock
+from ..core.stages import Stage
+from ..models import Journey, JourneyEvent, ProductReview, ReviewStatus, ScheduledMessage, StageTransition
+from . import types
+from .errors import InvalidInput, PermissionDenied
+from .pagination import Page, PaginationError, paginate
+from .requestor import Permission
+
+#: The order of the funnel; lapsed is reported beside it.
+FUNNEL = (Stage.AWARENESS, Stage.CONSIDERATION, Stage.PURCHASE, Stage.RETENTION, Stage.ADVOCACY)
+#: The longest period a KPI query may cover.
+MAX_PERIOD = timedelta(days=366)
+
+
+def require(info: Any, permission: Permission) -> None:
+    if not info.context.requestor.can(permission):
+        raise PermissionDenied(permission)
+
+
+def pk_from(global_id: str, expected: str, field: str) -> int:
+    """The integer pk of a Saleor or plugin global ID of type ``expected``; a clear error otherwise."""
+    try:
+        type_name, pk = from_global_id(global_id)
+        if type_name != expected:
+            raise ValueError
+        return int(pk)
+    except (ValueError, TypeError, UnicodeDecodeError, binascii.Error) as exc:
+        raise InvalidInput(f"{field}: {global_id!r} is not a {expected} ID.", field) from exc
+
+
+def connection(connection_type: Any, page: Page, sort_field: str, count: Any) -> Any:
+    edges = [connection_type.Edge(node=row, cursor=page.cursor(row, sort_field)) for row in page.rows]
+    result = connection_type(
+        edges=edges,
+        page_info=relay.PageInfo(
+            has_next_page=page.has_next, has_previous_page=page.has_previous,
+            start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
+        ),
+    )
+    result.total_count = count
+    return result
+
+
+def page_of(queryset: Any, field: str, descending: bool, connection_type: Any, **paging: Any) -> Any:
+    try:
+        page = paginate(queryset, field, descending, **paging)
+    except PaginationError as exc:
+        raise InvalidInput(str(exc)) from exc
+    return connection(connection_type, page, field, queryset.count)
+
+
+# -- inputs ----------------------------------------------------------------
+
+
+class SortDirection(graphene.Enum):
+    ASC = "asc"
+    DESC = "desc"
+
+
+class CustomerJourneySortField(graphene.Enum):
+    STAGE_SINCE = "stage_since"
+    CREATED_AT = "created_at"
+    LAST_ORDER_AT = "last_order_at"
+
+
+class CustomerJourneySortingInput(graphene.InputObjectType):
+    field = CustomerJourneySortField(required=True)
+    direction = SortDirection(required=True)
+
+
+class CustomerJourneyFilterInput(graphene.InputObjectType):
+    stage = graphene.List(graphene.NonNull(types.JourneyStageEnum))
+    channel = graphene.String(description="Customers with at least one event in this Saleor channel (slug).")
+    stage_changed_since = graphene.DateTime()
+    email = graphene.String(description="Exact address, any case.")
+
+
+class PeriodInput(graphene.InputObjectType):
+    gte = graphene.DateTime(required=True)
+    lte = graphene.DateTime(description="Defaults to now.")
+
+
+class ProductReviewFilterInput(graphene.InputObjectType):
+    rating = graphene.List(graphene.NonNull(graphene.Int))
+    status = graphene.List(graphene.NonNull(types.ReviewStatusEnum), description="Staff only; others see approved.")
+
+
+class ProductReviewSortField(graphene.Enum):
+    CREATED_AT = "created_at"
+    RATING = "rating"
+
+
+class ProductReviewSortingInput(graphene.InputObjectType):
+    field = ProductReviewSortField(required=True)
+    direction = SortDirection(required=True)
+
+
+class ScheduledMessageFilterInput(graphene.InputObjectType):
+    state = graphene.List(graphene.NonNull(types.MessageStateEnum))
+    flow = graphene.String()
+    customer = graphene.ID(description="A CustomerJourney ID.")
+
+
+# -- outputs of the KPI queries ---------------------------------------------
+
+
+class FunnelStage(graphene.ObjectType):
+    stage = graphene.Field(types.JourneyStageEnum, required=True)
+    customers = graphene.Int(required=True, description="Customers in this stage now.")
+    reached = graphene.Int(required=True, description="Customers who entered this stage during the period.")
+    conversion_rate = graphene.Float(
+        description="reached(this stage) / reached(previous stage) over the period; null for the first stage or "
+                    "when nobody reached the previous one."
+    )
+
+
+class JourneyFunnel(graphene.ObjectType):
+    period_start = graphene.DateTime(required=True)
+    period_end = graphene.DateTime(required=True)
+    stages = graphene.List(graphene.NonNull(FunnelStage), required=True)
+    lapsed = graphene.Int(required=True, description="Customers lapsed now.")
+
+
+class ProductRating(graphene.ObjectType):
+    product = graphene.ID(required=True)
+    average = graphene.Float(description="Null without approved reviews.")
+    count = graphene.Int(required=True)
+    distribution = graphene.List(graphene.NonNull(graphene.Int), required=True,
+                                 description="Approved reviews with 1, 2, 3, 4 and 5 stars.")
+
+
+def period_of(period: Any) -> tuple[datetime, datetime]:
+    now = journey_clock.now()
+    if period is None:
+        return now - timedelta(days=30), now
+    start, end = period.gte, period.lte or now
+    if start.tzinfo is None or end.tzinfo is None:
+        raise InvalidInput("period: give times with a time zone (e.g. 2026-11-01T00:00:00Z).", "period")
+    if end < start:
+        raise InvalidInput("period: lte is before gte.", "period")
+    if end - start > MAX_PERIOD:
+        raise InvalidInput("period: at most 366 days.", "period")
+    return start, end
+
+
+def _in_channel(queryset: Any, channel: str | None) -> Any:
+    if not channel:
+        return queryset
+    return queryset.filter(Exists(JourneyEvent.objects.filter(journey_id=OuterRef("pk"), channel=channel)))
+
+
+class Query(graphene.ObjectType):
+    customer_journey = graphene.Field(
+        types.CustomerJourney, email=graphene.String(), user=graphene.ID(description="Saleor User ID."),
+        description="One customer's journey, by email or Saleor user. Needs MANAGE_USERS.",
+    )
+    customer_journeys = relay.ConnectionField(
+        types.CustomerJourneyCountableConnection, filter=CustomerJourneyFilterInput(),
+        sort_by=CustomerJourneySortingInput(), description="Needs MANAGE_USERS. At most 100 per page.",
+    )
+    journey_funnel = graphene.Field(
+        JourneyFunnel, channel=graphene.String(), period=PeriodInput(description="Default: the last 30 days."),
+        description="Customers per stage now, and who moved through the stages during the period. Needs MANAGE_USERS.",
+    )
+    scheduled_messages = relay.ConnectionField(
+        types.ScheduledMessageCountableConnection, filter=ScheduledMessageFilterInput(),
+        description="Newest due first. Needs MANAGE_USERS.",
+    )
+    product_reviews = relay.ConnectionField(
+        types.ProductReviewCountableConnection, product=graphene.ID(required=True, description="Saleor Product ID."),
+        filter=ProductReviewFilterInput(), sort_by=ProductReviewSortingInput(),
+        description="Approved reviews for everyone; staff with MANAGE_PRODUCTS see every status.",
+    )
+    product_rating = graphene.Field(
+        ProductRating, product=graphene.ID(required=True), description="Over approved reviews; public."
+    )
+
+    @staticmethod
+    def resolve_customer_journey(root: Any, info: Any, email: str | None = None, user: str | None = None) -> Any:
+        require(info, Permission.MANAGE_USERS)
+        if (email is None) == (user is None):
+            raise InvalidInput("Pass either email or user.")
+        journeys = Journey.objects.filter(merged_into__isnull=True)
+        if user is not None:
+            return journeys.filter(user_id=pk_from(user, "User", "user")).first()
+        return journeys.filter(email=email.strip().lower()).order_by("user_id").first()
+
+    @staticmethod
+    def resolve_customer_journeys(root: Any, info: Any, filter: Any = None, sort_by: Any = None, **paging: Any) -> Any:
+        require(info, Permission.MANAGE_USERS)
+        journeys = Journey.objects.filter(merged_into__isnull=True)
+        if filter:
+            if filter.stage:
+                journeys = journeys.filter(stage__in=filter.stage)
+            if filter.stage_changed_since:
+                journeys = journeys.filter(stage_since__gte=filter.stage_changed_since)
+            if filter.email:
+                journeys = journeys.filter(email=filter.email.strip().lower())
+            journeys = _in_channel(journeys, filter.channel)
+        field, descending = "stage_since", True
+        if sort_by:
+            field, descending = sort_by.field, sort_by.direction == SortDirection.DESC.value
+            if field == "last_order_at":
+                journeys = journeys.filter(last_order_at__isnull=False)  # keyset paging needs a value
+        return page_of(journeys, field, descending, types.CustomerJourneyCountableConnection, **paging)
+
+    @staticmethod
+    def resolve_journey_funnel(root: Any, info: Any, channel: str | None = None, period: Any = None) -> Any:
+        require(info, Permission.MANAGE_USERS)
+        start, end = period_of(period)
+        journeys = _in_channel(Journey.objects.filter(merged_into__isnull=True), channel)
+        now_counts = dict(journeys.values_list("stage").annotate(n=Count("id")).order_by())
+        moves = StageTransition.objects.filter(at__gte=start, at__lte=end, journey__in=journeys)
+        reached = dict(moves.values_list("to_stage").annotate(n=Count("journey_id", distinct=True)).order_by())
+        stages, previous = [], None
+        for stage in FUNNEL:
+            count = reached.get(stage.value, 0)
+            rate = None if previous in (None, 0) else round(count / previous, 4)
+            stages.append(FunnelStage(stage=stage.value, customers=now_counts.get(stage.value, 0), reached=count,
+                                      conversion_rate=rate))
+            previous = count
+        return JourneyFunnel(period_start=start, period_end=end, stages=stages,
+                             lapsed=now_counts.get(Stage.LAPSED.value, 0))
+
+    @staticmethod
+    def resolve_scheduled_messages(root: Any, info: Any, filter: Any = None, **paging: Any) -> Any:
+        require(info, Permission.MANAGE_USERS)
+        messages = ScheduledMessage.objects.all()
+        if filter:
+            if filter.state:
+                messages = messages.filter(state__in=filter.state)
+            if filter.flow:
+                messages = messages.filter(flow=filter.flow)
+            if filter.customer:
+                messages = messages.filter(journey_id=pk_from(filter.customer, "CustomerJourney", "customer"))
+        return page_of(messages, "due_at", True, types.ScheduledMessageCountableConnection, **paging)
+
+    @staticmethod
+    def resolve_product_reviews(
+        root: Any, info: Any, product: str, filter: Any = None, sort_by: Any = None, **paging: Any
+    ) -> Any:
+        reviews = ProductReview.objects.filter(product_id=pk_from(product, "Product", "product"))
+        staff = info.context.requestor.can(Permission.MANAGE_PRODUCTS)
+        statuses = list(filter.status) if filter and filter.status else None
+        if not staff:
+            if statuses and set(statuses) != {ReviewStatus.APPROVED}:
+                raise PermissionDenied(Permission.MANAGE_PRODUCTS)
+            statuses = [ReviewStatus.APPROVED]
+        if statuses:
+            reviews = reviews.filter(status__in=statuses)
+        if filter and filter.rating:
+            if any(not 1 <= r <= 5 for r in filter.rating):
+                raise InvalidInput("rating: each value must be between 1 and 5.", "rating")
+            reviews = reviews.filter(rating__in=filter.rating)
+        field, descending = "created_at", True
+        if sort_by:
+            field, descending = sort_by.field, sort_by.direction == SortDirection.DESC.value
+        return page_of(reviews, field, descending, types.ProductReviewCountableConnection, **paging)
+
+    @staticmethod
+    def resolve_product_rating(root: Any, info: Any, product: str) -> Any:
+        product_pk = pk_from(product, "Product", "product")
+        approved = ProductReview.objects.filter(product_id=product_pk, status=ReviewStatus.APPROVED)
+        figures = approved.aggregate(
+            average=Avg("rating"), count=Count("id"),
+            **{f"r{n}": Count("id", filter=Q(rating=n)) for n in range(1, 6)},
+        )
+        average = figures["average"]
+        return ProductRating(
+            product=product, average=round(float(average), 2) if average is not None else None,
+            count=figures["count"], distribution=[figures[f"r{n}"] for n in range(1, 6)],
+        )

@@ -1,0 +1,25 @@
+"""The plugin's graphene 2 schema (Saleor pins graphene<3); printed to schema.graphql, which a test keeps in step."""
+
+from pathlib import Path
+
+import graphene
+
+from .mutations.message_cancel import ScheduledMessageCancel
+from .mutations.review_moderate import ReviewModerate
+from .queries import Query
+
+SDL_PATH = Path(__file__).with_name("schema.graphql")
+
+
+class Mutation(graphene.ObjectType):
+    review_moderate = ReviewModerate.Field(description="Approve or reject a review. Needs MANAGE_PRODUCTS.")
+    scheduled_message_cancel = ScheduledMessageCancel.Field(
+        description="Stop a pending or deferred message. Needs MANAGE_USERS."
+    )
+
+
+schema = graphene.Schema(query=Query, mutation=Mutation)
+
+
+def sdl() -> str:
+    return str(schema) + "\n"

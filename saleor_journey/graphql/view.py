@@ -1,0 +1,99 @@
+"""POST /plugins/global/<id>/graphql/: the standard ``{query, variables, operationName}`` body, JSON back.
+
+HTTP status: 401 for a refused token (or a protected field asked anonymously),
+403 when a field needs a permission the caller lacks, 400 for a malformed
+request, a query that does not validate or is too costly; 200 otherwise. The
+fields the caller may see are still answered beside a permission error.
+"""
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from graphql import parse, validate
+from graphql.error import GraphQLError, GraphQLSyntaxError
+from graphql.execution import execute
+
+from . import limits
+from .errors import ApiError, PermissionDenied
+from .loaders import Loaders
+from .requestor import AuthenticationFailed, Requestor
+from .schema import schema
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY = 100_000
+
+
+@dataclass
+class Context:
+    requestor: Requestor
+    loaders: Loaders = field(default_factory=Loaders)
+
+
+def _error(message: str, status: int, code: str) -> JsonResponse:
+    return JsonResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status=status)
+
+
+def _format(error: Exception) -> dict[str, Any]:
+    original = getattr(error, "original_error", None) or error
+    formatted: dict[str, Any] = {"message": str(original)}
+    if isinstance(error, GraphQLError):
+        if error.locations:
+            formatted["locations"] = [{"line": loc.line, "column": loc.column} for loc in error.locations]
+        if error.path:
+            formatted["path"] = error.path
+    if isinstance(original, ApiError):
+        formatted["extensions"] = original.extensions
+    elif original is not error or not isinstance(error, GraphQLError):
+        # Not one of ours: a bug. Say nothing about it beyond that it happened.
+        logger.error("journey: GraphQL resolver failed", exc_info=original)
+        formatted["message"] = "Internal error."
+        formatted["extensions"] = {"code": "INTERNAL_ERROR"}
+    return formatted
+
+
+def handle(request: HttpRequest, identify: Callable[[HttpRequest], Requestor]) -> HttpResponse:
+    if request.method != "POST":
+        return HttpResponse(status=405, headers={"Allow": "POST"})
+    try:
+        requestor = identify(request)
+    except AuthenticationFailed as exc:
+        return _error(str(exc), 401, "INVALID_TOKEN")
+    if len(request.body) > MAX_BODY:
+        return _error(f"The request body is larger than {MAX_BODY} bytes.", 413, "TOO_LARGE")
+    try:
+        body = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        return _error("The body must be JSON: {query, variables, operationName}.", 400, "BAD_REQUEST")
+    if not isinstance(body, dict) or not isinstance(body.get("query"), str):
+        return _error("The body must be a JSON object with a query string.", 400, "BAD_REQUEST")
+    variables, operation = body.get("variables") or {}, body.get("operationName")
+    if not isinstance(variables, dict) or not (operation is None or isinstance(operation, str)):
+        return _error("variables must be an object and operationName a string.", 400, "BAD_REQUEST")
+    try:
+        document = parse(body["query"])
+    except GraphQLSyntaxError as exc:
+        return JsonResponse({"errors": [_format(exc)]}, status=400)
+    invalid = validate(schema, document)
+    if invalid:
+        return JsonResponse({"errors": [_format(e) for e in invalid]}, status=400)
+    try:
+        limits.check(document, operation, variables)
+    except limits.QueryTooComplex as exc:
+        return _error(str(exc), 400, "QUERY_TOO_COMPLEX")
+    result = execute(schema, document, context_value=Context(requestor), variable_values=variables,
+                     operation_name=operation)
+    payload: dict[str, Any] = {"data": result.data}
+    status = 200
+    if result.errors:
+        payload["errors"] = [_format(e) for e in result.errors]
+        if result.data is None:
+            status = 400  # variables did not match the operation, or no such operation
+        denied = [e for e in result.errors if isinstance(getattr(e, "original_error", None), PermissionDenied)]
+        if denied:
+            status = 403 if requestor.authenticated else 401
+    return JsonResponse(payload, status=status)
