@@ -68,15 +68,15 @@ class SortDirection(graphene.Enum):
     DESC = "desc"
 
 
-class CustomerJourneySortField(graphene.Enum):
-    STAGE_SINCE = "stage_since"
-    CREATED_AT = "created_at"
-    LAST_ORDER_AT = "last_order_at"
+def sorting_input(name: str, fields: list[str]) -> type[graphene.InputObjectType]:
+    """``<name>SortingInput {field: <name>SortField!, direction: SortDirection!}`` over model fields."""
+    field_enum = graphene.Enum(f"{name}SortField", [(f.upper(), f) for f in fields])
+    attrs = {"field": field_enum(required=True), "direction": SortDirection(required=True)}
+    return type(f"{name}SortingInput", (graphene.InputObjectType,), attrs)
 
 
-class CustomerJourneySortingInput(graphene.InputObjectType):
-    field = CustomerJourneySortField(required=True)
-    direction = SortDirection(required=True)
+CustomerJourneySortingInput = sorting_input("CustomerJourney", ["stage_since", "created_at", "last_order_at"])
+ProductReviewSortingInput = sorting_input("ProductReview", ["created_at", "rating"])
 
 
 class CustomerJourneyFilterInput(graphene.InputObjectType):
@@ -94,16 +94,6 @@ class PeriodInput(graphene.InputObjectType):
 class ProductReviewFilterInput(graphene.InputObjectType):
     rating = graphene.List(graphene.NonNull(graphene.Int))
     status = graphene.List(graphene.NonNull(types.ReviewStatusEnum), description="Staff only; others see approved.")
-
-
-class ProductReviewSortField(graphene.Enum):
-    CREATED_AT = "created_at"
-    RATING = "rating"
-
-
-class ProductReviewSortingInput(graphene.InputObjectType):
-    field = ProductReviewSortField(required=True)
-    direction = SortDirection(required=True)
 
 
 class ScheduledMessageFilterInput(graphene.InputObjectType):
