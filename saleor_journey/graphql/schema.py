@@ -6,12 +6,14 @@ import graphene
 
 from .mutations.message_cancel import ScheduledMessageCancel
 from .mutations.review_moderate import ReviewModerate
+from .mutations.review_submit import ReviewSubmit
 from .queries import Query
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
 
 class Mutation(graphene.ObjectType):
+    review_submit = ReviewSubmit.Field(description="A customer's review, from the signed link of a review request.")
     review_moderate = ReviewModerate.Field(description="Approve or reject a review. Needs MANAGE_PRODUCTS.")
     scheduled_message_cancel = ScheduledMessageCancel.Field(
         description="Stop a pending or deferred message. Needs MANAGE_USERS."

@@ -31,6 +31,8 @@ MAX_BODY = 100_000
 @dataclass
 class Context:
     requestor: Requestor
+    settings: Any = None  # the active JourneySettings
+    record: Callable[..., Any] | None = None  # records a journey event, as the hooks do
     loaders: Loaders = field(default_factory=Loaders)
 
 
@@ -56,7 +58,12 @@ def _format(error: Exception) -> dict[str, Any]:
     return formatted
 
 
-def handle(request: HttpRequest, identify: Callable[[HttpRequest], Requestor]) -> HttpResponse:
+def handle(
+    request: HttpRequest,
+    identify: Callable[[HttpRequest], Requestor],
+    settings: Any = None,
+    record: Callable[..., Any] | None = None,
+) -> HttpResponse:
     if request.method != "POST":
         return HttpResponse(status=405, headers={"Allow": "POST"})
     try:
@@ -85,7 +92,7 @@ def handle(request: HttpRequest, identify: Callable[[HttpRequest], Requestor]) -
         limits.check(document, operation, variables)
     except limits.QueryTooComplex as exc:
         return _error(str(exc), 400, "QUERY_TOO_COMPLEX")
-    result = execute(schema, document, context_value=Context(requestor), variable_values=variables,
+    result = execute(schema, document, context_value=Context(requestor, settings, record), variable_values=variables,
                      operation_name=operation)
     payload: dict[str, Any] = {"data": result.data}
     status = 200

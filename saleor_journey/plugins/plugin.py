@@ -206,7 +206,7 @@ class JourneyPlugin(BasePlugin):
             return JsonResponse({"plugin": PLUGIN_ID, "status": "ok"})
         if path.rstrip("/") == GRAPHQL.rstrip("/"):
             try:
-                return graphql_view.handle(request, identify)
+                return graphql_view.handle(request, identify, self.settings, self.recorder.record)
             except Exception:
                 logger.exception("journey: GraphQL request failed")
                 return JsonResponse({"errors": [{"message": "Internal error.", "extensions": {"code": "INTERNAL_ERROR"}}]},

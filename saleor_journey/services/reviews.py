@@ -1,0 +1,107 @@
+"""Taking a review from a signed review-request token: checks, the row, the journey event, the low-rating alert.
+
+Shared by the review page and the GraphQL ``reviewSubmit`` mutation, so both
+accept and refuse exactly the same things. Review text is untrusted: it is
+length-limited here and escaped wherever it is shown.
+"""
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+
+from .. import clock as journey_clock
+from ..config import JourneySettings
+from ..core.events import EventKind, JourneyEvent, Subject
+from ..delivery.outbox import MessageSpec, schedule
+from ..models import ProductReview
+
+logger = logging.getLogger(__name__)
+
+TITLE_MAX, TEXT_MAX = 120, 5000
+LOW_RATING = 2
+ATTEMPTS_PER_HOUR = 10
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewInput:
+    rating: int
+    title: str
+    text: str
+
+
+class InvalidReview(ValueError):
+    """Input that cannot be a review; ``fields`` names what is wrong (rating, title, text)."""
+
+    def __init__(self, fields: list[str]) -> None:
+        super().__init__("invalid " + ", ".join(fields))
+        self.fields = fields
+
+
+def clean(rating: Any, title: str | None, text: str | None) -> ReviewInput:
+    """A review's fields, trimmed; InvalidReview names every field that is wrong."""
+    title, text = (title or "").strip(), (text or "").strip()
+    wrong = []
+    if str(rating) not in {"1", "2", "3", "4", "5"}:
+        wrong.append("rating")
+    if len(title) > TITLE_MAX:
+        wrong.append("title")
+    if len(text) > TEXT_MAX:
+        wrong.append("text")
+    if wrong:
+        raise InvalidReview(wrong)
+    return ReviewInput(int(rating), title, text)
+
+
+def attempt_allowed(token: str) -> bool:
+    """Count an attempt with this token; False once it has been tried too often this hour."""
+    key = "journey-review:" + hashlib.sha256(token.encode()).hexdigest()
+    attempts = cache.get_or_set(key, 0, timeout=3600)
+    if attempts >= ATTEMPTS_PER_HOUR:
+        return False
+    cache.incr(key)
+    return True
+
+
+def already_reviewed(claims: dict[str, Any]) -> bool:
+    return ProductReview.objects.filter(order_id=claims["o"], product_id=claims["p"]).exists()
+
+
+def submit(claims: dict[str, Any], review: ReviewInput, language: str, settings: JourneySettings,
+           record: Any = None) -> ProductReview | None:
+    """Store the review (pending moderation) and what follows from it; None when this product was reviewed already."""
+    try:
+        with transaction.atomic():
+            row = ProductReview.objects.create(
+                product_id=claims["p"], variant_id=claims.get("v"), order_id=claims["o"], rating=review.rating,
+                title=review.title, text=review.text, language=language,
+            )
+    except IntegrityError:
+        return None
+    if record is not None:
+        event = JourneyEvent(
+            kind=EventKind.REVIEW_SUBMITTED,
+            subject=Subject(user_id=claims.get("u"), email=claims.get("e"), anchor_key=f"order:{claims['o']}:placed"),
+            dedupe_key=f"review:{row.pk}:submitted",
+            occurred_at=journey_clock.now(),
+            channel=claims.get("c"),
+            payload={"rating": review.rating, "product": claims["p"], "order": claims["o"], "review": row.pk},
+        )
+        result = record(event)
+        if result.journey_id:
+            ProductReview.objects.filter(pk=row.pk).update(journey_id=result.journey_id)
+            row.journey_id = result.journey_id
+    alert_to = settings.delivery.review_alert_email
+    if review.rating <= LOW_RATING and alert_to:
+        schedule(MessageSpec(
+            flow="review_alert", step="alert", subject_key=f"review:{row.pk}", channel="email",
+            recipient=alert_to, due_at=journey_clock.now(), marketing=False, channel_slug=claims.get("c"),
+            language=settings.for_channel(claims.get("c")).language or "en",
+            context={"rating": review.rating, "title": review.title, "text": review.text, "product": claims["p"],
+                     "order": claims["o"]},
+        ))
+    logger.info("journey: %d-star review of product %s received", review.rating, claims["p"])
+    return row
