@@ -12,7 +12,7 @@ from graphql_relay import from_global_id
 from .. import clock as journey_clock
 from ..core.stages import Stage
 from ..models import Journey, JourneyEvent, ProductReview, ReviewStatus, ScheduledMessage, StageTransition
-from . import types
+from . import metrics, types
 from .errors import InvalidInput, PermissionDenied
 from .pagination import Page, PaginationError, paginate
 from .requestor import Permission
@@ -163,6 +163,10 @@ class Query(graphene.ObjectType):
         JourneyFunnel, channel=graphene.String(), period=PeriodInput(description="Default: the last 30 days."),
         description="Customers per stage now, and who moved through the stages during the period. Needs MANAGE_USERS.",
     )
+    journey_metrics = graphene.Field(
+        metrics.JourneyMetrics, channel=graphene.String(), period=PeriodInput(description="Default: the last 30 days."),
+        description="What the flows sent and achieved, with recovered revenue. Needs MANAGE_ORDERS.",
+    )
     scheduled_messages = relay.ConnectionField(
         types.ScheduledMessageCountableConnection, filter=ScheduledMessageFilterInput(),
         description="Newest due first. Needs MANAGE_USERS.",
@@ -222,6 +226,14 @@ class Query(graphene.ObjectType):
             previous = count
         return JourneyFunnel(period_start=start, period_end=end, stages=stages,
                              lapsed=now_counts.get(Stage.LAPSED.value, 0))
+
+    @staticmethod
+    def resolve_journey_metrics(root: Any, info: Any, channel: str | None = None, period: Any = None) -> Any:
+        require(info, Permission.MANAGE_ORDERS)
+        start, end = period_of(period)
+        settings = info.context.settings
+        promoter = settings.policy.advocacy_min_rating if settings is not None else 4
+        return metrics.compute(start, end, channel, promoter)
 
     @staticmethod
     def resolve_scheduled_messages(root: Any, info: Any, filter: Any = None, **paging: Any) -> Any:
