@@ -4,6 +4,7 @@ from pathlib import Path
 
 import graphene
 
+from .mutations.journey_track import JourneyTrack
 from .mutations.message_cancel import ScheduledMessageCancel
 from .mutations.review_moderate import ReviewModerate
 from .mutations.review_submit import ReviewSubmit
@@ -13,6 +14,7 @@ SDL_PATH = Path(__file__).with_name("schema.graphql")
 
 
 class Mutation(graphene.ObjectType):
+    journey_track = JourneyTrack.Field(description="A newsletter sign-up or product view from the storefront; public, rate limited.")
     review_submit = ReviewSubmit.Field(description="A customer's review, from the signed link of a review request.")
     review_moderate = ReviewModerate.Field(description="Approve or reject a review. Needs MANAGE_PRODUCTS.")
     scheduled_message_cancel = ScheduledMessageCancel.Field(

@@ -33,6 +33,7 @@ class Context:
     requestor: Requestor
     settings: Any = None  # the active JourneySettings
     record: Callable[..., Any] | None = None  # records a journey event, as the hooks do
+    client_ip: str = ""
     loaders: Loaders = field(default_factory=Loaders)
 
 
@@ -92,7 +93,7 @@ def handle(
         limits.check(document, operation, variables)
     except limits.QueryTooComplex as exc:
         return _error(str(exc), 400, "QUERY_TOO_COMPLEX")
-    result = execute(schema, document, context_value=Context(requestor, settings, record), variable_values=variables,
+    result = execute(schema, document, context_value=Context(requestor, settings, record, request.META.get("REMOTE_ADDR", "")), variable_values=variables,
                      operation_name=operation)
     payload: dict[str, Any] = {"data": result.data}
     status = 200

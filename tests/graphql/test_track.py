@@ -1,0 +1,80 @@
+"""journeyTrack: a storefront reports sign-ups and product views; the journey moves, floods are refused."""
+
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from graphene import relay
+
+from saleor_journey.models import Journey, JourneyEvent
+from tests.graphql.conftest import Answer
+
+TRACK = """mutation T($event: JourneyTrackEvent!, $email: String, $checkout: ID, $product: ID) {
+  journeyTrack(event: $event, email: $email, checkout: $checkout, product: $product, channel: "it") {
+    recorded stage errors { field code message } } }"""
+
+
+@pytest.fixture
+def track(api: Any) -> Any:
+    cache.clear()  # rate-limit counters live in Django's cache
+
+    def call(**variables: Any) -> dict[str, Any]:
+        answer: Answer = api(TRACK, variables)
+        assert answer.status == 200, answer.body
+        return answer.data["journeyTrack"]
+
+    yield call
+    cache.clear()
+
+
+PRODUCT = relay.Node.to_global_id("Product", 12)
+
+
+def test_a_sign_up_starts_a_journey_and_a_view_moves_it_to_consideration(track: Any) -> None:
+    assert track(event="NEWSLETTER_SIGNUP", email=" Carla@Example.com ") == {"recorded": True, "stage": "AWARENESS", "errors": []}
+    assert track(event="NEWSLETTER_SIGNUP", email="carla@example.com")["recorded"] is False  # once
+    assert track(event="PRODUCT_VIEWED", email="carla@example.com", product=PRODUCT) == {
+        "recorded": True, "stage": "CONSIDERATION", "errors": []}
+    assert track(event="PRODUCT_VIEWED", email="carla@example.com", product=PRODUCT)["recorded"] is False  # same hour
+    journey = Journey.objects.get(email="carla@example.com")
+    assert journey.stage == "consideration"
+    assert list(JourneyEvent.objects.filter(journey=journey).values_list("kind", "channel", "payload")) == [
+        ("newsletter_signup", "it", {}), ("product_viewed", "it", {"product": 12})]
+
+
+def test_a_view_by_cart_joins_the_cart_s_journey(track: Any, make_checkout: Any) -> None:
+    from saleor.plugins.manager import get_plugins_manager
+
+    checkout = make_checkout(email="dario@example.com")
+    get_plugins_manager(allow_replica=False).checkout_created(checkout)  # the hook records the cart
+    answer = track(event="PRODUCT_VIEWED", checkout=relay.Node.to_global_id("Checkout", checkout.pk), product=PRODUCT)
+    assert answer["recorded"] is True and answer["errors"] == []
+    assert JourneyEvent.objects.filter(kind="product_viewed", journey__email="dario@example.com").count() == 1
+    unknown = track(event="PRODUCT_VIEWED", checkout=relay.Node.to_global_id("Checkout", "0b7c7f5e-9f3a-4d7e-8a59-2f1c9e0f4a11"),
+                    product=PRODUCT)
+    assert unknown["errors"][0]["code"] == "NOT_FOUND"
+
+
+@pytest.mark.parametrize(("variables", "field"), [
+    ({"event": "NEWSLETTER_SIGNUP", "email": "not an address"}, "email"),
+    ({"event": "NEWSLETTER_SIGNUP"}, "email"),
+    ({"event": "PRODUCT_VIEWED", "email": "a@example.com"}, "product"),
+    ({"event": "PRODUCT_VIEWED", "email": "a@example.com", "product": "junk"}, "product"),
+    ({"event": "PRODUCT_VIEWED", "checkout": relay.Node.to_global_id("Order", 1), "product": PRODUCT}, "checkout"),
+    ({"event": "PRODUCT_VIEWED", "product": PRODUCT}, "email"),
+])
+def test_bad_input_records_nothing(track: Any, variables: dict[str, Any], field: str) -> None:
+    answer = track(**variables)
+    assert answer["recorded"] is False and answer["errors"][0]["field"] == field and answer["errors"][0]["code"] == "INVALID"
+    assert not JourneyEvent.objects.exists()
+
+
+def test_floods_are_refused(track: Any) -> None:
+    for n in range(30):
+        assert track(event="PRODUCT_VIEWED", email="bot@example.com", product=relay.Node.to_global_id("Product", n))["errors"] == []
+    refused = track(event="PRODUCT_VIEWED", email="bot@example.com", product=relay.Node.to_global_id("Product", 99))
+    assert refused["errors"][0]["code"] == "NOT_ALLOWED"
+    assert JourneyEvent.objects.count() == 30
+    for n in range(29):  # 60 calls a minute from one address, whoever they are about
+        track(event="NEWSLETTER_SIGNUP", email=f"list{n}@example.com")
+    assert track(event="NEWSLETTER_SIGNUP", email="one-too-many@example.com")["errors"][0]["code"] == "NOT_ALLOWED"
