@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 
 from .. import clock as journey_clock
 from ..config import DeliverySettings
-from ..models import Consent, MessageChannel, Suppression
+from ..models import Consent, MessageChannel, MessageState, Suppression
 from .addresses import address_hash
 
 logger = logging.getLogger(__name__)
@@ -62,6 +62,25 @@ def record_consent(channel: str, address: str, granted: bool, source: str, at: d
         Consent.objects.update_or_create(
             channel=each, address=address, defaults={"granted": granted, "source": source, "recorded_at": at}
         )
+
+
+def set_marketing_consent(channel: str, address: str, granted: bool, source: str) -> int:
+    """A customer's own answer, given through the API: record it and act on it at once.
+
+    A refusal stops the marketing that waits for the address (service messages
+    still go); an opt-in lifts an earlier unsubscribe, but never a bounce or a
+    complaint. Returns how many pending messages were stopped.
+    """
+    from . import outbox
+
+    with transaction.atomic():
+        record_consent(channel, address, granted, source=source)
+        if granted:
+            hashes = [address_hash(each, address) for each in _channels(channel)]
+            Suppression.objects.filter(address_hash__in=hashes, reason="unsubscribed").delete()
+            return 0
+        return outbox.stop_pending([address], list(_channels(channel)), MessageState.CANCELLED, "consent withdrawn",
+                                   marketing_only=True)
 
 
 def marketing_decision(channel: str, granted: bool | None, settings: DeliverySettings) -> tuple[bool, str]:

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import graphene
 
+from .mutations.consent_update import ConsentUpdate
 from .mutations.journey_track import JourneyTrack
 from .mutations.message_cancel import ScheduledMessageCancel
 from .mutations.review_moderate import ReviewModerate
@@ -14,6 +15,9 @@ SDL_PATH = Path(__file__).with_name("schema.graphql")
 
 
 class Mutation(graphene.ObjectType):
+    consent_update = ConsentUpdate.Field(
+        description="Marketing consent for a channel: staff (MANAGE_USERS), the signed-in customer, or an unsubscribe link's token."
+    )
     journey_track = JourneyTrack.Field(description="A newsletter sign-up or product view from the storefront; public, rate limited.")
     review_submit = ReviewSubmit.Field(description="A customer's review, from the signed link of a review request.")
     review_moderate = ReviewModerate.Field(description="Approve or reject a review. Needs MANAGE_PRODUCTS.")
