@@ -27,6 +27,7 @@ class EventKind(StrEnum):
     NPS_SUBMITTED = "nps_submitted"
     REFERRAL_MADE = "referral_made"
     LOYALTY_ENGAGED = "loyalty_engaged"
+    STAGE_SET = "stage_set"  # staff put the customer in a stage (payload: stage, note, by)
 
 
 class EventSource(StrEnum):

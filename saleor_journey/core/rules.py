@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .events import EventKind, JourneyEvent
-from .stages import Stage
+from .stages import BUYER_STAGES, Stage
 
 LAPSE_CAUSE = "lapse"
 #: Cause of a change the clock alone brings (an old review no longer counts).
@@ -66,6 +66,8 @@ class JourneyState:
     last_order_at: datetime | None = None
     promoted_at: datetime | None = None
     engaged_at: datetime | None = None
+    override_stage: str | None = None  # set by staff; holds until the customer's own next move
+    override_at: datetime | None = None
 
     @property
     def active_orders(self) -> int:
@@ -86,14 +88,19 @@ class JourneyState:
         for name in _FIELDS:
             if name in data:
                 raw = data[name]
-                values[name] = datetime.fromisoformat(raw) if name in _TIME_FIELDS else int(raw)
+                if name in _TIME_FIELDS:
+                    values[name] = datetime.fromisoformat(raw)
+                else:
+                    values[name] = str(raw) if name in _TEXT_FIELDS else int(raw)
         return cls(stage=Stage(stage), stage_since=stage_since, **values)
 
 
 _FIELDS = tuple(name for name in JourneyState.__dataclass_fields__ if name not in ("stage", "stage_since"))
 _TIME_FIELDS = frozenset(
-    {"first_seen_at", "last_seen_at", "considered_at", "first_order_at", "last_order_at", "promoted_at", "engaged_at"}
+    {"first_seen_at", "last_seen_at", "considered_at", "first_order_at", "last_order_at", "promoted_at", "engaged_at",
+     "override_at"}
 )
+_TEXT_FIELDS = frozenset({"override_stage"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +130,25 @@ def _latest(a: datetime | None, b: datetime | None) -> datetime | None:
 
 
 def derive_stage(state: JourneyState, now: datetime, policy: StagePolicy) -> Stage:
-    """The stage a summary implies at ``now``."""
+    """The stage a summary implies at ``now``: staff's override while it holds, else what the rules say.
+
+    An override holds until the customer moves on their own: an order, a
+    promoting review or a loyalty action after it, or a lapse that falls after it.
+    """
+    natural = _natural_stage(state, now, policy)
+    if state.override_stage is None or state.override_at is None:
+        return natural
+    if Stage(state.override_stage) in BUYER_STAGES and state.active_orders == 0:
+        return natural  # nobody is a buyer without a standing order, whatever staff say
+    own_moves = [t for t in (state.last_order_at, state.promoted_at, state.engaged_at) if t is not None]
+    if any(t > state.override_at for t in own_moves):
+        return natural
+    if natural is Stage.LAPSED and state.last_order_at is not None and state.last_order_at + policy.lapse > state.override_at:
+        return natural
+    return Stage(state.override_stage)
+
+
+def _natural_stage(state: JourneyState, now: datetime, policy: StagePolicy) -> Stage:
     if state.active_orders == 0 or state.last_order_at is None:
         return Stage.CONSIDERATION if state.considered_at is not None else Stage.AWARENESS
     if state.last_order_at + policy.lapse <= now:
@@ -177,6 +202,11 @@ def fold_event(state: JourneyState, event: JourneyEvent, policy: StagePolicy) ->
         changes["promoted_at"] = _latest(state.promoted_at, at)
     elif kind is EventKind.LOYALTY_ENGAGED:
         changes["engaged_at"] = _latest(state.engaged_at, at)
+    elif kind is EventKind.STAGE_SET:
+        stage = str(Stage(payload["stage"]))
+        # The latest override wins; two at the same instant are ordered by name, so arrival order never matters.
+        if state.override_at is None or (at, stage) > (state.override_at, state.override_stage or ""):
+            changes["override_stage"], changes["override_at"] = stage, at
     return replace(state, **changes)
 
 
@@ -197,7 +227,14 @@ def merge_states(a: JourneyState, b: JourneyState) -> JourneyState:
         last_order_at=_latest(a.last_order_at, b.last_order_at),
         promoted_at=_latest(a.promoted_at, b.promoted_at),
         engaged_at=_latest(a.engaged_at, b.engaged_at),
+        **_later_override(a, b),
     )
+
+
+def _later_override(a: JourneyState, b: JourneyState) -> dict[str, Any]:
+    newest = max((s for s in (a, b) if s.override_at is not None), key=lambda s: (s.override_at, s.override_stage or ""),
+                 default=None)
+    return {"override_stage": newest.override_stage, "override_at": newest.override_at} if newest else {}
 
 
 def evaluate(

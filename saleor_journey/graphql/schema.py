@@ -9,12 +9,16 @@ from .mutations.journey_track import JourneyTrack
 from .mutations.message_cancel import ScheduledMessageCancel
 from .mutations.review_moderate import ReviewModerate
 from .mutations.review_submit import ReviewSubmit
+from .mutations.stage_set import CustomerStageSet
 from .queries import Query
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
 
 class Mutation(graphene.ObjectType):
+    customer_stage_set = CustomerStageSet.Field(
+        description="Put a customer in a stage by hand; kept in the history. Needs MANAGE_USERS."
+    )
     consent_update = ConsentUpdate.Field(
         description="Marketing consent for a channel: staff (MANAGE_USERS), the signed-in customer, or an unsubscribe link's token."
     )

@@ -70,6 +70,19 @@ TABLE = [
     ("back after lapse", [ev(A.ORDER_PLACED, 1, key="o1"), ev(A.ORDER_PLACED, 400, key="o2")], Stage.RETENTION),
     ("advocate who lapsed", [ev(A.ORDER_PLACED, 1, key="o1"), ev(A.REVIEW_SUBMITTED, 5, rating=5), ev(A.ACCOUNT_UPDATED, 200)], Stage.LAPSED),
     ("old advocate back: retention", [ev(A.ORDER_PLACED, 1, key="o1"), ev(A.REVIEW_SUBMITTED, 5, rating=5), ev(A.ORDER_PLACED, 400, key="o2")], Stage.RETENTION),
+    ("staff set advocacy", [ev(A.ORDER_PLACED, 1, key="o1"), ev(A.STAGE_SET, 2, stage="advocacy")], Stage.ADVOCACY),
+    ("override holds over cart activity", [ev(A.ORDER_PLACED, 1, key="o1"), ev(A.STAGE_SET, 2, stage="advocacy"),
+                                           ev(A.CART_UPDATED, 3, lines=2)], Stage.ADVOCACY),
+    ("an order after the override ends it", [ev(A.ORDER_PLACED, 1, key="o1"), ev(A.STAGE_SET, 2, stage="advocacy"),
+                                             ev(A.ORDER_PLACED, 3, key="o2")], Stage.RETENTION),
+    ("a lapse after the override ends it", [ev(A.ORDER_PLACED, 1, key="o1"), ev(A.STAGE_SET, 2, stage="retention"),
+                                            ev(A.ACCOUNT_UPDATED, 190)], Stage.LAPSED),
+    ("staff can revive a lapsed customer", [ev(A.ORDER_PLACED, 1, key="o1"), ev(A.ACCOUNT_UPDATED, 190),
+                                            ev(A.STAGE_SET, 191, stage="retention"), ev(A.ACCOUNT_UPDATED, 250)], Stage.RETENTION),
+    ("no buyer stage without an order", [ev(A.CART_UPDATED, 0, lines=1), ev(A.STAGE_SET, 1, stage="advocacy")],
+     Stage.CONSIDERATION),
+    ("the latest override wins", [ev(A.STAGE_SET, 1, stage="consideration"), ev(A.STAGE_SET, 2, stage="awareness")],
+     Stage.AWARENESS),
 ]
 
 
@@ -138,6 +151,8 @@ def histories(draw: st.DrawFn) -> list[JourneyEvent]:
             payload["rating"] = draw(st.integers(1, 5))
         if kind is A.NPS_SUBMITTED:
             payload["score"] = draw(st.integers(0, 10))
+        if kind is A.STAGE_SET:
+            payload["stage"] = draw(st.sampled_from([s.value for s in Stage]))
         events.append(ev(kind, day, key=f"e{i}", **payload))
     return events
 

@@ -219,3 +219,29 @@ def test_staff_list_and_cancel_scheduled_messages(api: Any, token_for: Any, shop
     other = ScheduledMessage.objects.exclude(state="cancelled").first()
     assert api(cancel, {"id": gid("ScheduledMessage", other.pk)}).status == 401
     assert ScheduledMessage.objects.get(pk=other.pk).state == "pending"
+
+
+STAGE_SET = """mutation S($id: ID!, $stage: JourneyStageEnum!, $note: String) {
+  customerStageSet(id: $id, stage: $stage, note: $note) { journey { stage history { toStage cause } } errors { field code } } }"""
+
+
+def test_staff_set_a_stage_by_hand_and_it_shows_in_the_history(api: Any, token_for: Any, shop: Any) -> None:
+    anna = shop.buyer("anna@example.com")
+    shop.browser("looker@example.com")
+    journey_id = gid("CustomerJourney", Journey.objects.get(user_id=anna.pk).pk)
+    staff = token_for(MANAGE_USERS)
+    answer = api(STAGE_SET, {"id": journey_id, "stage": "ADVOCACY", "note": "Wrote to us about the moka"}, token=staff)
+    assert answer.data["customerStageSet"]["errors"] == []
+    assert answer.data["customerStageSet"]["journey"]["stage"] == "ADVOCACY"
+    assert answer.data["customerStageSet"]["journey"]["history"][-1] == {"toStage": "ADVOCACY", "cause": "stage_set"}
+    event = Journey.objects.get(user_id=anna.pk).events.get(kind="stage_set")
+    assert event.payload["note"] == "Wrote to us about the moka" and event.payload["by"].startswith("staff:")
+    looker = gid("CustomerJourney", Journey.objects.get(email="looker@example.com").pk)
+    no_order = api(STAGE_SET, {"id": looker, "stage": "ADVOCACY"}, token=staff).data["customerStageSet"]
+    assert no_order["errors"] == [{"field": "stage", "code": "NOT_ALLOWED"}] and no_order["journey"]["stage"] == "CONSIDERATION"
+    assert api(STAGE_SET, {"id": journey_id, "stage": "PURCHASE", "note": "x" * 501}, token=staff).data[
+        "customerStageSet"]["errors"] == [{"field": "note", "code": "INVALID"}]
+    assert api(STAGE_SET, {"id": gid("CustomerJourney", 10**9), "stage": "PURCHASE"}, token=staff).data[
+        "customerStageSet"]["errors"] == [{"field": "id", "code": "NOT_FOUND"}]
+    refused = api(STAGE_SET, {"id": journey_id, "stage": "LAPSED"}, token=token_for(MANAGE_ORDERS, email="s2@example.com"))
+    assert refused.status == 403 and Journey.objects.get(user_id=anna.pk).stage == "advocacy"
