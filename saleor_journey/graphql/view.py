@@ -1,6 +1,6 @@
 """POST /plugins/global/<id>/graphql/: the standard ``{query, variables, operationName}`` body, JSON back.
 
-HTTP status: 401 for a refused token (or a protected field asked anonymously),
+GET answers the explorer page. HTTP status: 401 for a refused token (or a protected field asked anonymously),
 403 when a field needs a permission the caller lacks, 400 for a malformed
 request, a query that does not validate or is too costly; 200 otherwise. The
 fields the caller may see are still answered beside a permission error.
@@ -8,6 +8,7 @@ fields the caller may see are still answered beside a permission error.
 
 import json
 import logging
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,11 +18,12 @@ from graphql import parse, validate
 from graphql.error import GraphQLError, GraphQLSyntaxError
 from graphql.execution import execute
 
+from ..delivery import rendering
 from . import limits
 from .errors import ApiError, PermissionDenied
 from .loaders import Loaders
 from .requestor import AuthenticationFailed, Requestor
-from .schema import schema
+from .schema import SDL_PATH, schema
 
 logger = logging.getLogger(__name__)
 
@@ -59,14 +61,30 @@ def _format(error: Exception) -> dict[str, Any]:
     return formatted
 
 
+def explorer() -> HttpResponse:
+    """A small page to try queries: it holds no data, the caller's token goes only to this endpoint."""
+    nonce = secrets.token_urlsafe(16)
+    page = rendering.render_page("explorer", "en", {"sdl": SDL_PATH.read_text(), "nonce": nonce})
+    response = HttpResponse(page, content_type="text/html; charset=utf-8")
+    response["Content-Security-Policy"] = (
+        f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; connect-src 'self'; "
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
 def handle(
     request: HttpRequest,
     identify: Callable[[HttpRequest], Requestor],
     settings: Any = None,
     record: Callable[..., Any] | None = None,
 ) -> HttpResponse:
+    if request.method in ("GET", "HEAD"):
+        return explorer()
     if request.method != "POST":
-        return HttpResponse(status=405, headers={"Allow": "POST"})
+        return HttpResponse(status=405, headers={"Allow": "GET, POST"})
     try:
         requestor = identify(request)
     except AuthenticationFailed as exc:

@@ -86,7 +86,7 @@ def test_malformed_requests_get_clear_errors(api: Any, token_for: Any, client: A
     token = token_for(MANAGE_USERS)
     assert client.post(URL, "not json", content_type="application/json").status_code == 400
     assert client.post(URL, {"variables": {}}, content_type="application/json").status_code == 400
-    assert client.get(URL).status_code == 405
+    assert client.put(URL).status_code == 405
     syntax = api("{ customerJourneys(first: 5) { ", token=token)
     assert syntax.status == 400 and "Syntax Error" in syntax.body["errors"][0]["message"]
     unknown = api("{ customerJourneys(first: 5) { edges { node { password } } } }", token=token)
@@ -104,3 +104,14 @@ def test_deep_or_costly_queries_are_refused_before_running(api: Any, token_for: 
     assert costly.status == 400 and costly.codes == ["QUERY_TOO_COMPLEX"]
     page = api("{ customerJourneys(first: 101) { totalCount } }", token=token)
     assert page.data == {"customerJourneys": None} and "between 1 and 100" in page.body["errors"][0]["message"]
+
+
+def test_get_serves_the_explorer_page_without_data(api: Any, client: Any, journey: Any) -> None:
+    page = client.get(URL)
+    assert page.status_code == 200 and page["Content-Type"].startswith("text/html")
+    html = page.content.decode()
+    assert "customerJourneys" in html and 'id="token"' in html  # the schema and the token field
+    assert "anna@example.com" not in html
+    csp = page["Content-Security-Policy"]
+    nonce = csp.split("'nonce-", 1)[1].split("'", 1)[0]
+    assert f'<script nonce="{nonce}">' in html and "connect-src 'self'" in csp
