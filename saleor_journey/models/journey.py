@@ -41,6 +41,11 @@ class Journey(models.Model):
                 name="journey_lapse_idx",
                 condition=models.Q(merged_into__isnull=True, last_order_at__isnull=False),
             ),
+            # The API's keyset pages of customers (newest stage change, or newest customer, first).
+            models.Index(fields=["stage_since", "id"], name="journey_page_since_idx",
+                         condition=models.Q(merged_into__isnull=True)),
+            models.Index(fields=["created_at", "id"], name="journey_page_created_idx",
+                         condition=models.Q(merged_into__isnull=True)),
         ]
 
     def __str__(self) -> str:
