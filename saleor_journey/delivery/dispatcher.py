@@ -20,7 +20,6 @@ from typing import Any, Protocol
 
 from django.conf import settings as django_settings
 from django.db import connection, transaction
-from django.db.models import Q
 
 from .. import clock as journey_clock
 
@@ -334,11 +333,13 @@ class Dispatcher:
             fields.update(claim_token=None, submitting_at=None)
         if state == MessageState.SENT:
             fields.update(sent_at=sent_at or now, provider_message_id=provider_id)
-        with transaction.atomic():
-            updated = ScheduledMessage.objects.filter(
-                Q(state=MessageState.SENDING) | Q(state=MessageState.UNKNOWN), pk=message.pk, claim_token=token
-            ).update(**fields)
-            if not updated:
+        columns = ", ".join(f"{name} = %s" for name in fields)  # the field names are the columns
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {M} SET {columns} WHERE id = %s AND claim_token = %s AND state IN ('sending', 'unknown')",
+                [*fields.values(), message.pk, token],
+            )
+            if cursor.rowcount != 1:
                 return "skipped"
             if state != MessageState.SENT:  # a sent message's row already says when and with which id
                 DeliveryEvent.objects.create(

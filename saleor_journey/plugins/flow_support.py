@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Exists, F, OuterRef, Subquery
+from django.db.models import Exists, OuterRef
 
 from .. import clock as journey_clock
 from ..core import flows as names
@@ -95,30 +95,29 @@ def cart_context(message: ScheduledMessage) -> dict[str, Any]:
     image. Lines only exist while their checkout does, so a cart with lines
     gets the link to the checkout and an empty or deleted one the rebuild link.
     """
+    from django.db import connection
     from saleor.checkout.models import CheckoutLine
-    from saleor.product.models import ProductMedia
+    from saleor.product.models import Product, ProductMedia, ProductVariant
 
     token = _token(message)
-    first_image = (
-        ProductMedia.objects.filter(product_id=OuterRef("variant__product_id")).exclude(image="").exclude(image=None)
-        .order_by(F("sort_order").asc(nulls_last=True), "pk").values("image")[:1]
-    )
-    lines = (
-        CheckoutLine.objects.filter(checkout_id=token)
-        .select_related("variant__product")
-        .annotate(first_image=Subquery(first_image))
-        .order_by("created_at")
-    )
+    lines, variants, products, media = (m._meta.db_table for m in (CheckoutLine, ProductVariant, Product, ProductMedia))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT p.name, v.name, l.quantity, l.total_price_gross_amount,
+                   (SELECT m.image FROM {media} m WHERE m.product_id = p.id AND COALESCE(m.image, '') <> '' AND NOT m.to_remove
+                    ORDER BY m.sort_order ASC NULLS LAST, m.id LIMIT 1)
+            FROM {lines} l JOIN {variants} v ON v.id = l.variant_id JOIN {products} p ON p.id = v.product_id
+            WHERE l.checkout_id = %s ORDER BY l.created_at, l.id
+            """,
+            [token],
+        )
+        rows = cursor.fetchall()
     storage = ProductMedia._meta.get_field("image").storage
     items = [
-        {
-            "name": line.variant.product.name,
-            "variant": line.variant.name,
-            "quantity": line.quantity,
-            "price": line.total_price_gross_amount,
-            "thumbnail": _absolute(storage.url(line.first_image)) if line.first_image else None,
-        }
-        for line in lines
+        {"name": product, "variant": variant, "quantity": quantity, "price": price,
+         "thumbnail": _absolute(storage.url(image)) if image else None}
+        for product, variant, quantity, price, image in rows
     ]
     base = _storefront(message)
     url = None

@@ -283,7 +283,9 @@ def test_the_cart_email_shows_price_and_thumbnail(flows_manager: Any, make_check
     line = checkout.lines.get()
     line.total_price_gross_amount = Decimal("37.80")
     line.save()
-    ProductMedia.objects.create(product=line.variant.product, image="products/caffe.jpg", alt="Caffè", sort_order=0)
+    ProductMedia.objects.create(product=line.variant.product, image="products/old.jpg", sort_order=0, to_remove=True)
+    ProductMedia.objects.create(product=line.variant.product, image="products/caffe.jpg", alt="Caffè", sort_order=1)
+    ProductMedia.objects.create(product=line.variant.product, image="products/second.jpg", sort_order=2)
     flows_manager.checkout_created(checkout)
     send_due(messages("abandoned_cart")[0].due_at)
     html = esp.received[0].body["HtmlBody"]

@@ -17,9 +17,10 @@ class ProductVariant(models.Model):
 
 class ProductMedia(models.Model):
     """Mirror of ProductMedia (product/models.py:577): ``image`` (an ImageField in Saleor; a FileField here,
-    the same ``.url`` API without Pillow) and ``alt``, ordered by ``sort_order``."""
+    the same ``.url`` API without Pillow), ``alt`` and ``to_remove``, ordered by ``sort_order``."""
 
     product = models.ForeignKey(Product, related_name="media", on_delete=models.CASCADE, null=True, blank=True)
     image = models.FileField(upload_to="products", blank=True, null=True)
     alt = models.CharField(max_length=250, blank=True)
+    to_remove = models.BooleanField(default=False)  # being deleted by Saleor's background task
     sort_order = models.IntegerField(editable=False, db_index=True, null=True)
