@@ -1,9 +1,9 @@
-"""``journeyMetrics``: what the flows did over a period, from the outbox, its delivery events and the reviews.
+"""``journeyMetrics``: what the flows did over a period, from the precomputed daily figures.
 
-Counts are by when things happened: a message counts in the period it was
-sent, a conversion when the order was recorded, a review when it was written.
-A channel narrows messages and conversions to that Saleor channel; reviews
-carry no channel and are counted for the whole shop.
+Counts are by the UTC day things happened: a message counts on the day it
+was sent, a conversion when the order was recorded, a review when it was
+written. A channel narrows messages and conversions to that Saleor channel;
+reviews carry no channel and are counted for the whole shop.
 """
 
 from collections import defaultdict
@@ -12,13 +12,9 @@ from decimal import Decimal
 from typing import Any
 
 import graphene
-from django.db.models import Avg, Count, Q
 
-from ..core.flows import ABANDONED_CART, FLOWS, REVIEW_REQUEST
-from ..models import DeliveryEvent, MessageState, ProductReview, ScheduledMessage
-
-#: Provider events counted per channel (ESP webhooks and Twilio status callbacks).
-DELIVERY_KINDS = ("delivered", "opened", "clicked", "bounced", "complained", "failed", "undelivered", "read")
+from ..core.flows import ABANDONED_CART, FLOWS
+from ..services.figures import Figures
 
 
 class Money(graphene.ObjectType):
@@ -48,8 +44,9 @@ class ChannelDelivery(graphene.ObjectType):
 
 
 class JourneyMetrics(graphene.ObjectType):
-    period_start = graphene.DateTime(required=True)
-    period_end = graphene.DateTime(required=True)
+    period_start = graphene.DateTime(required=True, description="Start of the first whole UTC day counted.")
+    period_end = graphene.DateTime(required=True, description="End of the last whole UTC day counted.")
+    as_of = graphene.DateTime(required=True, description="When the figures were computed (refreshed every 10 minutes).")
     abandoned_carts = graphene.Int(required=True)
     reminders_sent = graphene.Int(required=True)
     carts_recovered = graphene.Int(required=True)
@@ -64,64 +61,44 @@ class JourneyMetrics(graphene.ObjectType):
     delivery = graphene.List(graphene.NonNull(ChannelDelivery), required=True)
 
 
-def _rate(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
+def _rate(part: Decimal | int, whole: Decimal | int) -> float | None:
+    return round(float(part) / float(whole), 4) if whole else None
 
 
-def compute(start: datetime, end: datetime, channel: str | None, promoter_rating: int) -> JourneyMetrics:
-    messages = ScheduledMessage.objects.all()
-    if channel:
-        messages = messages.filter(channel_slug=channel)
-    created = messages.filter(created_at__gte=start, created_at__lte=end)
-    triggered = dict(created.values_list("flow").annotate(n=Count("subject_key", distinct=True)).order_by())
-    states: dict[str, dict[str, int]] = defaultdict(dict)
-    for flow, state, n in created.values_list("flow", "state").annotate(n=Count("id")).order_by():
-        states[flow][state] = n
-    sent_in_period = messages.filter(state=MessageState.SENT, sent_at__gte=start, sent_at__lte=end)
-    sent = dict(sent_in_period.values_list("flow").annotate(n=Count("id")).order_by())
-    conversions = DeliveryEvent.objects.filter(kind="converted", at__gte=start, at__lte=end, message__in=messages)
-    converted: dict[str, int] = defaultdict(int)
-    revenue: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    for flow, detail in conversions.values_list("message__flow", "detail"):
-        converted[flow] += 1
-        if detail.get("total") and detail.get("currency"):
-            revenue[flow][detail["currency"]] += Decimal(str(detail["total"]))
+def _money(amounts: dict[str, Decimal]) -> list[Money]:
+    return [Money(currency=currency, amount=amount) for currency, amount in sorted(amounts.items())]
 
-    def money(flow: str) -> list[Money]:
-        return [Money(currency=c, amount=a) for c, a in sorted(revenue[flow].items())]
 
+def compute(figures: Figures, start: datetime, end: datetime, promoter_rating: int) -> JourneyMetrics:
+    """The metrics from a period's figures (services/figures.py, stored or live)."""
+    count = lambda name: int(figures.get(name))  # noqa: E731 - a short local reader
     flows = [
-        FlowResult(flow=flow, triggered=triggered.get(flow, 0), sent=sent.get(flow, 0),
-                   suppressed=states[flow].get(MessageState.SUPPRESSED, 0),
-                   cancelled=states[flow].get(MessageState.CANCELLED, 0), converted=converted.get(flow, 0),
-                   revenue=money(flow))
+        FlowResult(flow=flow, triggered=count(f"started:{flow}"), sent=count(f"sent:{flow}"),
+                   suppressed=count(f"suppressed:{flow}"), cancelled=count(f"cancelled:{flow}"),
+                   converted=count(f"converted:{flow}"), revenue=_money(figures.named(f"revenue:{flow}:")))
         for flow in FLOWS
     ]
-    written = ProductReview.objects.filter(created_at__gte=start, created_at__lte=end).aggregate(
-        n=Count("id"), average=Avg("rating"), promoters=Count("id", filter=Q(rating__gte=promoter_rating))
-    )
-    requests = sent_in_period.filter(flow=REVIEW_REQUEST, step="request").count()
-    per_channel: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for kind_channel, n in sent_in_period.values_list("channel").annotate(n=Count("id")).order_by():
-        per_channel[kind_channel]["sent"] = n
-    provider_events = DeliveryEvent.objects.filter(at__gte=start, at__lte=end, kind__in=DELIVERY_KINDS,
-                                                   message__in=messages)
-    for kind_channel, kind, n in provider_events.values_list("message__channel", "kind").annotate(
-            n=Count("message", distinct=True)).order_by():
-        key = "failed" if kind in ("failed", "undelivered") else "delivered" if kind == "read" else kind
-        per_channel[kind_channel][key] += n
-    abandoned = triggered.get(ABANDONED_CART, 0)
-    average = written["average"]
+    ratings = {int(r): int(n) for r, n in figures.named("reviews:").items()}
+    reviews = sum(ratings.values())
+    requests = count("requests_sent")
+    per_channel: dict[str, dict[str, int]] = defaultdict(dict)
+    for channel, n in figures.named("sent_via:").items():
+        per_channel[channel]["sent"] = int(n)
+    for key, n in figures.named("delivery:").items():
+        channel, kind = key.split(":", 1)
+        per_channel[channel][kind] = int(n)
+    abandoned = count(f"started:{ABANDONED_CART}")
+    recovered = count(f"converted:{ABANDONED_CART}")
     return JourneyMetrics(
-        period_start=start, period_end=end,
-        abandoned_carts=abandoned, reminders_sent=sent.get(ABANDONED_CART, 0),
-        carts_recovered=converted.get(ABANDONED_CART, 0), recovery_rate=_rate(converted.get(ABANDONED_CART, 0), abandoned),
-        recovered_revenue=money(ABANDONED_CART),
-        review_requests_sent=requests, reviews_received=written["n"], review_rate=_rate(written["n"], requests),
-        average_rating=round(float(average), 2) if average is not None else None,
-        promoter_share=_rate(written["promoters"], written["n"]),
+        period_start=start, period_end=end, as_of=figures.as_of,
+        abandoned_carts=abandoned, reminders_sent=count(f"sent:{ABANDONED_CART}"),
+        carts_recovered=recovered, recovery_rate=_rate(recovered, abandoned),
+        recovered_revenue=_money(figures.named(f"revenue:{ABANDONED_CART}:")),
+        review_requests_sent=requests, reviews_received=reviews, review_rate=_rate(reviews, requests),
+        average_rating=round(sum(r * n for r, n in ratings.items()) / reviews, 2) if reviews else None,
+        promoter_share=_rate(sum(n for r, n in ratings.items() if r >= promoter_rating), reviews),
         flows=flows,
-        delivery=[ChannelDelivery(channel=c, **{k: figures.get(k, 0) for k in (
+        delivery=[ChannelDelivery(channel=c, **{k: kinds.get(k, 0) for k in (
             "sent", "delivered", "opened", "clicked", "bounced", "complained", "failed")})
-            for c, figures in sorted(per_channel.items())],
+            for c, kinds in sorted(per_channel.items())],
     )

@@ -1,7 +1,7 @@
 """Read side of the API: journeys, messages, reviews, ratings and the funnel."""
 
 import binascii
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import graphene
@@ -11,7 +11,8 @@ from graphql_relay import from_global_id
 
 from .. import clock as journey_clock
 from ..core.stages import Stage
-from ..models import Journey, JourneyEvent, ProductReview, ReviewStatus, ScheduledMessage, StageTransition
+from ..models import Journey, JourneyEvent, ProductReview, ReviewStatus, ScheduledMessage
+from ..services import figures
 from . import metrics, types
 from .errors import InvalidInput, PermissionDenied
 from .pagination import Page, PaginationError, paginate
@@ -107,8 +108,10 @@ class ScheduledMessageFilterInput(graphene.InputObjectType):
 
 class FunnelStage(graphene.ObjectType):
     stage = graphene.Field(types.JourneyStageEnum, required=True)
-    customers = graphene.Int(required=True, description="Customers in this stage now.")
-    reached = graphene.Int(required=True, description="Customers who entered this stage during the period.")
+    customers = graphene.Int(required=True, description="Customers in this stage now (with a channel: those "
+                                                           "whose move into it came from that channel).")
+    reached = graphene.Int(required=True, description="Moves into this stage during the period (a customer who "
+                                                         "entered twice counts twice).")
     conversion_rate = graphene.Float(
         description="reached(this stage) / reached(previous stage) over the period; null for the first stage or "
                     "when nobody reached the previous one."
@@ -116,8 +119,9 @@ class FunnelStage(graphene.ObjectType):
 
 
 class JourneyFunnel(graphene.ObjectType):
-    period_start = graphene.DateTime(required=True)
-    period_end = graphene.DateTime(required=True)
+    period_start = graphene.DateTime(required=True, description="Start of the first whole UTC day counted.")
+    period_end = graphene.DateTime(required=True, description="End of the last whole UTC day counted.")
+    as_of = graphene.DateTime(required=True, description="When the figures were computed (refreshed every 10 minutes).")
     stages = graphene.List(graphene.NonNull(FunnelStage), required=True)
     lapsed = graphene.Int(required=True, description="Customers lapsed now.")
 
@@ -130,18 +134,19 @@ class ProductRating(graphene.ObjectType):
                                  description="Approved reviews with 1, 2, 3, 4 and 5 stars.")
 
 
-def period_of(period: Any) -> tuple[datetime, datetime]:
+def period_of(period: Any) -> tuple[date, date, datetime, datetime]:
+    """The whole UTC days a period covers: (first day, last day, start of the first, end of the last)."""
     now = journey_clock.now()
-    if period is None:
-        return now - timedelta(days=30), now
-    start, end = period.gte, period.lte or now
+    start, end = (now - timedelta(days=30), now) if period is None else (period.gte, period.lte or now)
     if start.tzinfo is None or end.tzinfo is None:
         raise InvalidInput("period: give times with a time zone (e.g. 2026-11-01T00:00:00Z).", "period")
     if end < start:
         raise InvalidInput("period: lte is before gte.", "period")
     if end - start > MAX_PERIOD:
         raise InvalidInput("period: at most 366 days.", "period")
-    return start, end
+    first, last = start.astimezone(UTC).date(), end.astimezone(UTC).date()
+    midnight = datetime(first.year, first.month, first.day, tzinfo=UTC)
+    return first, last, midnight, midnight + timedelta(days=(last - first).days + 1)
 
 
 def _in_channel(queryset: Any, channel: str | None) -> Any:
@@ -212,28 +217,25 @@ class Query(graphene.ObjectType):
     @staticmethod
     def resolve_journey_funnel(root: Any, info: Any, channel: str | None = None, period: Any = None) -> Any:
         require(info, Permission.MANAGE_USERS)
-        start, end = period_of(period)
-        journeys = _in_channel(Journey.objects.filter(merged_into__isnull=True), channel)
-        now_counts = dict(journeys.values_list("stage").annotate(n=Count("id")).order_by())
-        moves = StageTransition.objects.filter(at__gte=start, at__lte=end, journey__in=journeys)
-        reached = dict(moves.values_list("to_stage").annotate(n=Count("journey_id", distinct=True)).order_by())
+        first, last, start, end = period_of(period)
+        found = figures.figures_for(first, last, channel)
         stages, previous = [], None
         for stage in FUNNEL:
-            count = reached.get(stage.value, 0)
+            count = int(found.get(f"entered:{stage.value}"))
             rate = None if previous in (None, 0) else round(count / previous, 4)
-            stages.append(FunnelStage(stage=stage.value, customers=now_counts.get(stage.value, 0), reached=count,
-                                      conversion_rate=rate))
+            stages.append(FunnelStage(stage=stage.value, customers=found.stage_counts.get(stage.value, 0),
+                                      reached=count, conversion_rate=rate))
             previous = count
-        return JourneyFunnel(period_start=start, period_end=end, stages=stages,
-                             lapsed=now_counts.get(Stage.LAPSED.value, 0))
+        return JourneyFunnel(period_start=start, period_end=end, as_of=found.as_of, stages=stages,
+                             lapsed=found.stage_counts.get(Stage.LAPSED.value, 0))
 
     @staticmethod
     def resolve_journey_metrics(root: Any, info: Any, channel: str | None = None, period: Any = None) -> Any:
         require(info, Permission.MANAGE_ORDERS)
-        start, end = period_of(period)
+        first, last, start, end = period_of(period)
         settings = info.context.settings
         promoter = settings.policy.advocacy_min_rating if settings is not None else 4
-        return metrics.compute(start, end, channel, promoter)
+        return metrics.compute(figures.figures_for(first, last, channel), start, end, promoter)
 
     @staticmethod
     def resolve_scheduled_messages(root: Any, info: Any, filter: Any = None, **paging: Any) -> Any:

@@ -1,6 +1,7 @@
-"""The plugin's tables: journeys (journey.py) and message delivery (delivery.py)."""
+"""The plugin's tables: journeys (journey.py), message delivery (delivery.py), reviews, precomputed figures."""
 
 from .delivery import Consent, DeliveryEvent, MessageChannel, MessageState, ScheduledMessage, Suppression
+from .figures import JourneyFigure, JourneyFiguresRun, JourneyStageCount
 from .journey import BackfillRun, Journey, JourneyEvent, StageTransition
 from .reviews import ProductReview, ReviewStatus
 
@@ -10,6 +11,9 @@ __all__ = [
     "DeliveryEvent",
     "Journey",
     "JourneyEvent",
+    "JourneyFigure",
+    "JourneyFiguresRun",
+    "JourneyStageCount",
     "MessageChannel",
     "MessageState",
     "ProductReview",

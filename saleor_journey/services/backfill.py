@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from ..core.events import EventKind, JourneyEvent, Subject
 from ..core.rules import JourneyState, StagePolicy, Transition, replay
-from ..models import BackfillRun, Journey, JourneyEvent as EventRow, StageTransition
+from ..models import BackfillRun, Journey, JourneyEvent as EventRow, JourneyFiguresRun, StageTransition
 from .recording import StageMirror
 
 logger = logging.getLogger(__name__)
@@ -125,6 +125,7 @@ class Backfill:
                 # Whatever was handed to the writer is committed before we leave, so the checkpoint is exact.
                 writer.shutdown(wait=True)
         BackfillRun.objects.filter(name=self.name).update(finished_at=self.clock(), updated_at=self.clock())
+        JourneyFiguresRun.objects.all().delete()  # history changed: the next figures refresh recomputes every day
         return BackfillRun.objects.get(name=self.name)
 
     @staticmethod

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from saleor_journey.models import BackfillRun, Journey, JourneyEvent, StageTransition
+from saleor_journey.models import BackfillRun, Journey, JourneyEvent, JourneyFiguresRun, StageTransition
 from saleor_journey.plugins import history
 from saleor_journey.plugins.plugin import stage_mirror
 from saleor_journey.services.backfill import Backfill
@@ -69,6 +69,18 @@ def test_backfill_builds_every_journey_and_sends_nothing(shop: dict[str, Any]) -
     run = BackfillRun.objects.get()
     assert (run.customers, run.skipped, run.orders) == (5, 1, 6)
     assert run.finished_at is not None
+
+
+def test_the_funnel_figures_take_in_the_imported_history(shop: dict[str, Any]) -> None:
+    from saleor_journey.services import figures
+    from saleor_journey.tasks import refresh_journey_figures
+
+    refresh_journey_figures.run()  # figures of a shop with no history yet
+    backfill()
+    assert not JourneyFiguresRun.objects.exists()  # so the next refresh recomputes every day
+    refresh_journey_figures.run()
+    bruno_bought = StageTransition.objects.get(journey__user_id=shop["bruno"].pk, to_stage="purchase").at.date()
+    assert figures.figures_for(bruno_bought, bruno_bought, None).get("entered:purchase") >= 1
 
 
 def test_running_again_changes_nothing(shop: dict[str, Any]) -> None:

@@ -1,0 +1,202 @@
+"""The funnel's and the metrics' figures: per UTC day and channel, computed by SQL, stored or live.
+
+One set of statements computes every additive figure for a range of days;
+``refresh`` stores their output (and a snapshot of customers per stage) for
+the API to sum, and ``figures_for`` either sums the stored rows or, when they
+are missing or stale, runs the same statements live, so both paths agree by
+construction. A figure is a (day, channel, name) -> value row; names:
+
+  entered:<stage>                 customers moving into the stage (transition time; the causing event's channel)
+  started:<flow>                  sequences started (distinct subjects of the day's new messages)
+  suppressed:<flow>, cancelled:<flow>   new messages that ended so (by creation day)
+  sent:<flow>, sent_via:<channel> messages sent (by send day); requests_sent: review requests (first step)
+  converted:<flow>, revenue:<flow>:<currency>   orders credited to a flow and their totals
+  delivery:<channel>:<kind>       provider events (delivered, opened, clicked, bounced, complained, failed)
+  reviews:<rating>                reviews written (no channel)
+"""
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Q
+
+from .. import clock as journey_clock
+from ..models import (
+    DeliveryEvent,
+    Journey,
+    JourneyEvent,
+    JourneyFigure,
+    JourneyFiguresRun,
+    JourneyStageCount,
+    ProductReview,
+    ScheduledMessage,
+    StageTransition,
+)
+
+logger = logging.getLogger(__name__)
+
+J, E, T = Journey._meta.db_table, JourneyEvent._meta.db_table, StageTransition._meta.db_table
+M, D, R = ScheduledMessage._meta.db_table, DeliveryEvent._meta.db_table, ProductReview._meta.db_table
+ALL = "*"
+#: Figures without a channel (reviews), counted for the whole shop whichever channel is asked for.
+SHOP_WIDE = "reviews:"
+#: Stored figures older than this are not used; the query is computed live instead.
+STALE_AFTER = timedelta(hours=1)
+
+_DAY = "(({col}) AT TIME ZONE 'UTC')::date"
+
+DAILY = [
+    f"""SELECT {_DAY.format(col='t.at')}, COALESCE(e.channel, ''), 'entered:' || t.to_stage, count(*)
+        FROM {T} t JOIN {J} j ON j.id = t.journey_id AND j.merged_into_id IS NULL
+        LEFT JOIN {E} e ON e.id = t.event_id
+        WHERE t.at >= %(start)s AND t.at < %(end)s GROUP BY 1, 2, 3""",
+    f"""SELECT d, c, unnest(ARRAY['started:' || flow, 'suppressed:' || flow, 'cancelled:' || flow]),
+               unnest(ARRAY[started, suppressed, cancelled])
+        FROM (SELECT {_DAY.format(col='created_at')} d, COALESCE(channel_slug, '') c, flow,
+                     count(DISTINCT subject_key) started, count(*) FILTER (WHERE state = 'suppressed') suppressed,
+                     count(*) FILTER (WHERE state = 'cancelled') cancelled
+              FROM {M} WHERE created_at >= %(start)s AND created_at < %(end)s GROUP BY 1, 2, 3) x""",
+    f"""SELECT d, c, unnest(ARRAY['sent:' || flow, 'sent_via:' || channel, 'requests_sent']),
+               unnest(ARRAY[n, n, requests])
+        FROM (SELECT {_DAY.format(col='sent_at')} d, COALESCE(channel_slug, '') c, flow, channel, count(*) n,
+                     count(*) FILTER (WHERE flow = 'review_request' AND step = 'request') requests
+              FROM {M} WHERE state = 'sent' AND sent_at >= %(start)s AND sent_at < %(end)s GROUP BY 1, 2, 3, 4) x""",
+    f"""SELECT {_DAY.format(col='v.at')}, COALESCE(m.channel_slug, ''), 'converted:' || m.flow, count(*)
+        FROM {D} v JOIN {M} m ON m.id = v.message_id
+        WHERE v.kind = 'converted' AND v.at >= %(start)s AND v.at < %(end)s GROUP BY 1, 2, 3""",
+    f"""SELECT {_DAY.format(col='v.at')}, COALESCE(m.channel_slug, ''),
+               'revenue:' || m.flow || ':' || (v.detail ->> 'currency'), sum((v.detail ->> 'total')::numeric)
+        FROM {D} v JOIN {M} m ON m.id = v.message_id
+        WHERE v.kind = 'converted' AND v.at >= %(start)s AND v.at < %(end)s
+          AND v.detail ->> 'currency' IS NOT NULL AND v.detail ->> 'total' ~ '^[0-9]+(\\.[0-9]+)?$'
+        GROUP BY 1, 2, 3""",
+    f"""SELECT {_DAY.format(col='v.at')}, COALESCE(m.channel_slug, ''), 'delivery:' || m.channel || ':' ||
+               CASE v.kind WHEN 'undelivered' THEN 'failed' WHEN 'read' THEN 'delivered' ELSE v.kind END,
+               count(DISTINCT v.message_id)
+        FROM {D} v JOIN {M} m ON m.id = v.message_id
+        WHERE v.kind IN ('delivered', 'read', 'opened', 'clicked', 'bounced', 'complained', 'failed', 'undelivered')
+          AND v.at >= %(start)s AND v.at < %(end)s GROUP BY 1, 2, 3""",
+    f"""SELECT {_DAY.format(col='created_at')}, '', 'reviews:' || rating, count(*)
+        FROM {R} WHERE created_at >= %(start)s AND created_at < %(end)s GROUP BY 1, 2, 3""",
+]
+
+STAGE_COUNTS_ALL = f"SELECT '{ALL}', stage, count(*) FROM {J} WHERE merged_into_id IS NULL GROUP BY 1, 2"
+#: Per channel: the channel of the event that moved each customer into their current stage.
+STAGE_COUNTS_BY_CHANNEL = f"""
+    SELECT COALESCE(e.channel, ''), j.stage, count(*)
+    FROM {J} j
+    LEFT JOIN LATERAL (SELECT event_id FROM {T} t WHERE t.journey_id = j.id ORDER BY t.at DESC, t.id DESC LIMIT 1) last
+      ON true
+    LEFT JOIN {E} e ON e.id = last.event_id
+    WHERE j.merged_into_id IS NULL AND (%(channel)s::text IS NULL OR COALESCE(e.channel, '') = %(channel)s)
+    GROUP BY 1, 2"""
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """Summed figures of a period (and channel), and customers per stage now."""
+
+    values: dict[str, Decimal]
+    stage_counts: dict[str, int]
+    as_of: datetime
+    stored: bool
+
+    def get(self, name: str) -> Decimal:
+        return self.values.get(name, Decimal(0))
+
+    def named(self, prefix: str) -> dict[str, Decimal]:
+        return {name[len(prefix):]: value for name, value in self.values.items() if name.startswith(prefix)}
+
+
+def _bounds(first: date, last: date) -> dict[str, datetime]:
+    start = datetime(first.year, first.month, first.day, tzinfo=UTC)
+    return {"start": start, "end": start + timedelta(days=(last - first).days + 1)}
+
+
+def daily(first: date, last: date) -> list[tuple[date, str, str, Decimal]]:
+    """Every figure for each day from ``first`` to ``last`` (inclusive), computed from the tables."""
+    rows: list[tuple[date, str, str, Decimal]] = []
+    with connection.cursor() as cursor:
+        for statement in DAILY:
+            cursor.execute(statement, _bounds(first, last))
+            rows += [(d, c, n, Decimal(v)) for d, c, n, v in cursor.fetchall() if n is not None and v]
+    return rows
+
+
+def stage_counts(channel: str | None, every_channel: bool = False) -> dict[tuple[str, str], int]:
+    """Customers per stage now: for ``channel``, or every channel together (``ALL``) and, if asked, each one."""
+    rows: list[tuple[str, str, int]] = []
+    with connection.cursor() as cursor:
+        if channel is None:
+            cursor.execute(STAGE_COUNTS_ALL)
+            rows += cursor.fetchall()
+        if channel is not None or every_channel:
+            cursor.execute(STAGE_COUNTS_BY_CHANNEL, {"channel": channel})
+            rows += cursor.fetchall()
+    return {(c, s): n for c, s, n in rows}
+
+
+def refresh(now: datetime | None = None) -> int:
+    """Recompute the last two days (all of history the first time) and the stage snapshot; rows written."""
+    now = now or journey_clock.now()
+    today = now.astimezone(UTC).date()
+    run = JourneyFiguresRun.objects.first()
+    if run is None:
+        first = _earliest_day() or today
+    else:
+        first = min(run.refreshed_at.date() - timedelta(days=1), today)
+    rows = daily(first, today)
+    counts = stage_counts(None, every_channel=True)
+    with transaction.atomic():
+        JourneyFigure.objects.filter(day__gte=first, day__lte=today).delete()
+        JourneyFigure.objects.bulk_create(
+            [JourneyFigure(day=d, channel=c, name=n, value=v) for d, c, n, v in rows], batch_size=5000
+        )
+        JourneyStageCount.objects.all().delete()
+        JourneyStageCount.objects.bulk_create(
+            JourneyStageCount(channel=c, stage=s, customers=n) for (c, s), n in counts.items()
+        )
+        if run is None:
+            JourneyFiguresRun.objects.create(refreshed_at=now, first_day=first)
+        else:
+            JourneyFiguresRun.objects.filter(pk=run.pk).update(refreshed_at=now)
+    logger.info("journey: figures refreshed from %s (%d rows)", first, len(rows))
+    return len(rows)
+
+
+def _earliest_day() -> date | None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT least((SELECT min(at) FROM {T}), (SELECT min(created_at) FROM {M}), (SELECT min(at) FROM {D}),"
+            f" (SELECT min(created_at) FROM {R}))"
+        )
+        earliest = cursor.fetchone()[0]
+    return earliest.astimezone(UTC).date() if earliest else None
+
+
+def figures_for(first: date, last: date, channel: str | None) -> Figures:
+    """The period's figures: summed from the stored rows when they are fresh and cover it, else computed live."""
+    now = journey_clock.now()
+    run = JourneyFiguresRun.objects.first()
+    values: dict[str, Decimal] = defaultdict(Decimal)
+    # Days before first_day had no data when the figures were first computed (a backfill resets them).
+    if run is not None and run.refreshed_at >= now - STALE_AFTER:
+        stored = JourneyFigure.objects.filter(day__gte=first, day__lte=last)
+        if channel is not None:
+            stored = stored.filter(Q(channel=channel) | Q(name__startswith=SHOP_WIDE))
+        for name, value in stored.values_list("name", "value"):
+            values[name] += value
+        counts = dict(JourneyStageCount.objects.filter(channel=channel if channel is not None else ALL)
+                      .values_list("stage", "customers"))
+        return Figures(dict(values), counts, run.refreshed_at, stored=True)
+    for _day, row_channel, name, value in daily(first, last):
+        if channel is None or row_channel == channel or name.startswith(SHOP_WIDE):
+            values[name] += value
+    wanted = channel if channel is not None else ALL
+    counts = {stage: n for (c, stage), n in stage_counts(channel).items() if c == wanted}
+    return Figures(dict(values), counts, now, stored=False)
