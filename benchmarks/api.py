@@ -49,7 +49,7 @@ GENERATE = [
                'e:' || j.id || ':' || n, now() - ((j.id * 7 + n * 13) % 365) * interval '1 day',
                now(), CASE WHEN (j.id + n) % 2 = 0 THEN 'it' ELSE 'de' END, 'live', '{}'::jsonb
         FROM saleor_journey_journey j, generate_series(1, 5) n""",
-    f"""INSERT INTO saleor_journey_stagetransition (journey_id, from_stage, to_stage, cause, at)
+    """INSERT INTO saleor_journey_stagetransition (journey_id, from_stage, to_stage, cause, at)
         SELECT j.id, 'awareness', 'consideration', 'checkout_created', j.stage_since - interval '3 days'
         FROM saleor_journey_journey j WHERE j.stage <> 'awareness'
         UNION ALL

@@ -9,7 +9,6 @@ reviews carry no channel and are counted for the whole shop.
 from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 import graphene
 
