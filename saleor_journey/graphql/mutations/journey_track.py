@@ -6,6 +6,9 @@ hour per person and product. A view moves a known customer to consideration;
 a sign-up starts a journey at awareness.
 """
 
+import base64
+import binascii
+import uuid
 from typing import Any
 
 import graphene
@@ -39,15 +42,12 @@ def _allowed(key: str, limit: int, seconds: int) -> bool:
 
 
 def _checkout_token(raw: str) -> str:
-    import base64
-    import uuid
-
     try:
         type_name, token = base64.b64decode(raw, validate=True).decode().split(":", 1)
         if type_name != "Checkout":
             raise ValueError
         return str(uuid.UUID(token))
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
         raise InvalidInput(f"checkout: {raw[:60]!r} is not a Checkout ID.", "checkout") from exc
 
 
