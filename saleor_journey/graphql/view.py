@@ -111,8 +111,8 @@ def handle(
         limits.check(document, operation, variables)
     except limits.QueryTooComplex as exc:
         return _error(str(exc), 400, "QUERY_TOO_COMPLEX")
-    result = execute(schema, document, context_value=Context(requestor, settings, record, request.META.get("REMOTE_ADDR", "")), variable_values=variables,
-                     operation_name=operation)
+    context = Context(requestor, settings, record, request.META.get("REMOTE_ADDR", ""))
+    result = execute(schema, document, context_value=context, variable_values=variables, operation_name=operation)
     payload: dict[str, Any] = {"data": result.data}
     status = 200
     if result.errors:
