@@ -89,6 +89,7 @@ class Shop:
     def __init__(self, rnd: random.Random, customers: int) -> None:
         from saleor.account.models import User
         from saleor.channel.models import Channel
+        from saleor.checkout.models import Checkout
         from saleor.product.models import Product, ProductVariant
         from saleor.warehouse.models import Stock, Warehouse
 
@@ -96,6 +97,8 @@ class Shop:
         from saleor_journey.plugins.plugin import recorder_for
 
         self.rnd = rnd
+        # Saleor stamps last_change with its own clock; in this shop that clock is the simulated hour.
+        Checkout._meta.get_field("last_change").auto_now = False
         self.recorder = recorder_for(runtime.active_settings())
         self.channel = Channel.objects.get(slug="it")
         self.variants = [
@@ -133,14 +136,15 @@ class Shop:
         from saleor_journey.plugins import events
 
         user = None if isinstance(who, str) else who
-        checkout = Checkout.objects.create(user=user, email=None if user else who, channel=self.channel,
-                                           currency="EUR", language_code=getattr(user, "language_code", "it"))
-        CheckoutLine.objects.bulk_create(
+        # Saleor stamps last_change with its clock; here that is the simulated hour, written in the same INSERT.
+        checkout = Checkout(user=user, email=None if user else who, channel=self.channel, currency="EUR",
+                            language_code=getattr(user, "language_code", "it"), last_change=now)
+        checkout.save(force_insert=True)
+        checkout.sim_lines = CheckoutLine.objects.bulk_create(
             CheckoutLine(checkout=checkout, variant=v, quantity=self.rnd.randint(1, 2))
             for v in self.rnd.sample(self.variants, self.rnd.randint(1, 3))
         )
-        Checkout.objects.filter(pk=checkout.pk).update(last_change=now)
-        checkout.last_change, checkout.channel = now, self.channel
+        checkout.channel = self.channel
         self.record(events.checkout_event(checkout, EventKind.CHECKOUT_CREATED, now))
         return checkout
 
@@ -151,7 +155,7 @@ class Shop:
         from saleor_journey.plugins import events
 
         user = None if isinstance(who, str) else who
-        lines = list(checkout.lines.select_related("variant__product"))
+        lines = checkout.sim_lines  # the lines this simulation put in the cart (variants with their products)
         order = Order.objects.create(
             number=self.number, user=user, user_email=user.email if user else who, channel=self.channel,
             currency="EUR", total_gross_amount=sum(PRICE * line.quantity for line in lines),

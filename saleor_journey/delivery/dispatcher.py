@@ -334,7 +334,8 @@ class Dispatcher:
         if state == MessageState.SENT:
             fields.update(sent_at=sent_at or now, provider_message_id=provider_id)
         columns = ", ".join(f"{name} = %s" for name in fields)  # the field names are the columns
-        with transaction.atomic(), connection.cursor() as cursor:
+        # Often called inside the next message's submit transaction: no savepoint, it has nothing to undo alone.
+        with transaction.atomic(savepoint=False), connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {M} SET {columns} WHERE id = %s AND claim_token = %s AND state IN ('sending', 'unknown')",
                 [*fields.values(), message.pk, token],
