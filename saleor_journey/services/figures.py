@@ -141,18 +141,23 @@ def stage_counts(channel: str | None, every_channel: bool = False) -> dict[tuple
 
 
 def refresh(now: datetime | None = None) -> int:
-    """Recompute the last two days (all of history the first time) and the stage snapshot; rows written."""
+    """Recompute recent days and the stage snapshot; return the rows written.
+
+    Usually yesterday and today. The first refresh of each UTC day recomputes
+    all of history, so rows dated in the past (a lapse the hourly check found
+    late, a provider event reported days after) are in the figures within a day.
+    """
     now = now or journey_clock.now()
     today = now.astimezone(UTC).date()
     run = JourneyFiguresRun.objects.first()
-    if run is None:
+    if run is None or run.refreshed_at.astimezone(UTC).date() < today:
         first = _earliest_day() or today
     else:
-        first = min(run.refreshed_at.date() - timedelta(days=1), today)
+        first = today - timedelta(days=1)
     rows = daily(first, today)
     counts = stage_counts(None, every_channel=True)
     with transaction.atomic():
-        JourneyFigure.objects.filter(day__gte=first, day__lte=today).delete()
+        JourneyFigure.objects.filter(day__gte=first).delete()
         JourneyFigure.objects.bulk_create(
             [JourneyFigure(day=d, channel=c, name=n, value=v) for d, c, n, v in rows], batch_size=5000
         )
@@ -163,7 +168,7 @@ def refresh(now: datetime | None = None) -> int:
         if run is None:
             JourneyFiguresRun.objects.create(refreshed_at=now, first_day=first)
         else:
-            JourneyFiguresRun.objects.filter(pk=run.pk).update(refreshed_at=now)
+            JourneyFiguresRun.objects.filter(pk=run.pk).update(refreshed_at=now, first_day=min(first, run.first_day))
     logger.info("journey: figures refreshed from %s (%d rows)", first, len(rows))
     return len(rows)
 

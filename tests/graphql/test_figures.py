@@ -79,3 +79,20 @@ def test_revenue_is_summed_per_currency(db: Any) -> None:
     found = figures.figures_for(now.date(), now.date(), None)
     assert found.named("revenue:win_back:") == {"EUR": Decimal("15.000"), "USD": Decimal("7")}
     assert found.get("converted:win_back") == 4
+
+
+def test_a_new_day_s_first_refresh_takes_in_rows_dated_in_the_past(db: Any, make_user: Any) -> None:
+    from saleor_journey.models import Journey, StageTransition
+    from saleor_journey.services import figures
+
+    journey = Journey.objects.create(key="k", email="a@example.com", stage="lapsed", stage_since=timezone.now(),
+                                     state={}, created_at=timezone.now(), updated_at=timezone.now())
+    figures.refresh()
+    ten_days_ago = timezone.now() - timedelta(days=10)
+    StageTransition.objects.create(journey=journey, from_stage="purchase", to_stage="lapsed", cause="lapse", at=ten_days_ago)
+    figures.refresh()  # the same day: only yesterday and today are redone
+    day = ten_days_ago.date()
+    assert figures.figures_for(day, day, None).get("entered:lapsed") == 0
+    JourneyFiguresRun.objects.update(refreshed_at=timezone.now() - timedelta(days=1))
+    figures.refresh()  # the first refresh of a new day redoes everything
+    assert figures.figures_for(day, day, None).get("entered:lapsed") == 1
