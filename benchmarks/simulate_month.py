@@ -267,6 +267,16 @@ def simulate(
                 shop.buy(checkout, who, now)
             else:
                 shop.open_carts[str(checkout.pk)] = (checkout, who)
+        for due, order in [item for item in shop.to_fulfil if item[0] <= now]:
+            shop.to_fulfil.remove((due, order))
+            if rnd.random() < 0.05:
+                shop.record(events.order_event(order, EventKind.ORDER_VOIDED, now))
+            else:
+                Order.objects.filter(pk=order.pk).update(status="fulfilled")
+                shop.record(events.order_event(order, EventKind.ORDER_FULFILLED, now))
+        if rnd.random() < 0.1:  # someone unsubscribes
+            preferences.suppress("email", f"u{rnd.randrange(len(shop.users))}@example.com",
+                                 reason="unsubscribed", source="simulation")
         # The previous hour's sends ran meanwhile (as a worker does beside the shop); customers react to them now.
         before = time.monotonic()
         for future in delivery:
@@ -291,16 +301,6 @@ def simulate(
                 shop.buy(shop.cart(who, now), who, now)
             elif message.flow == "review_request" and rnd.random() < 0.3:
                 reviews[review(client, message, rnd.choice(RATINGS))] += 1
-        for due, order in [item for item in shop.to_fulfil if item[0] <= now]:
-            shop.to_fulfil.remove((due, order))
-            if rnd.random() < 0.05:
-                shop.record(events.order_event(order, EventKind.ORDER_VOIDED, now))
-            else:
-                Order.objects.filter(pk=order.pk).update(status="fulfilled")
-                shop.record(events.order_event(order, EventKind.ORDER_FULFILLED, now))
-        if rnd.random() < 0.1:  # someone unsubscribes
-            preferences.suppress("email", f"u{rnd.randrange(len(shop.users))}@example.com",
-                                 reason="unsubscribed", source="simulation")
         delivery = [pool.submit(deliver_due, now) for _ in range(processes)]
     for future in delivery:
         future.result()

@@ -8,10 +8,8 @@ as it is now, and the content is built from Saleor's current products.
 import base64
 import logging
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
-
-from django.db.models import Exists, OuterRef
 
 from .. import clock as journey_clock
 from ..core import flows as names
@@ -145,46 +143,74 @@ def _with_query(base: str, params: dict[str, str]) -> str:
     return f"{base}{joiner}{urlencode(params)}"
 
 
-def recheck_order(message: ScheduledMessage) -> str | None:
-    from saleor.order.models import Order
+def _order_tables() -> tuple[str, str, str, str]:
+    """Saleor's order, order line and variant tables, and the plugin's reviews."""
+    from saleor.order.models import Order, OrderLine
+    from saleor.product.models import ProductVariant
 
-    order = Order.objects.filter(pk=_token(message)).only("status").first()
-    if order is None:
+    from ..models import ProductReview
+
+    return tuple(m._meta.db_table for m in (Order, OrderLine, ProductVariant, ProductReview))  # type: ignore[return-value]
+
+
+def recheck_order(message: ScheduledMessage) -> str | None:
+    from django.db import connection
+
+    orders, *_ = _order_tables()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT status FROM {orders} WHERE id = %s", [_token(message)])
+        row = cursor.fetchone()
+    if row is None:
         return "order no longer exists"
-    if order.status in CLOSED_ORDER_STATUSES:
-        return f"order {order.status}"
+    if row[0] in CLOSED_ORDER_STATUSES:
+        return f"order {row[0]}"
     return None
 
 
 def order_context(message: ScheduledMessage) -> dict[str, Any]:
     """The order's lines (one query, with the order and whether each product was reviewed for it)."""
-    from saleor.order.models import OrderLine
+    from django.db import connection
 
-    from ..models import ProductReview
-
+    orders, lines, variants, reviews = _order_tables()
     order_id = _token(message)
-    reviewed = ProductReview.objects.filter(order_id=order_id, product_id=OuterRef("variant__product_id"))
-    lines = list(
-        OrderLine.objects.filter(order_id=order_id)
-        .select_related("variant", "order")
-        .annotate(reviewed=Exists(reviewed))
-        .order_by("product_name")
-    )
-    order = lines[0].order if lines else None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT l.product_name, l.variant_name, l.quantity, l.variant_id, v.product_id, o.user_id, o.user_email,
+                   EXISTS (SELECT 1 FROM {reviews} r WHERE r.order_id = %s AND r.product_id = v.product_id)
+            FROM {lines} l JOIN {orders} o ON o.id = l.order_id LEFT JOIN {variants} v ON v.id = l.variant_id
+            WHERE l.order_id = %s ORDER BY l.product_name, l.id
+            """,
+            [order_id, order_id],
+        )
+        rows = [OrderedLine(*row) for row in cursor.fetchall()]
     if message.flow == names.REVIEW_REQUEST:
-        items = _review_items(message, order_id, lines, order)
+        items = _review_items(message, order_id, rows)
     elif message.step == "cross_sell":
-        items = recommendations(message, order_id, order)
+        items = recommendations(message, order_id, rows[0] if rows else None)
     else:
-        items = [{"name": line.product_name, "variant": line.variant_name, "quantity": line.quantity} for line in lines]
+        items = [{"name": row.product_name, "variant": row.variant_name, "quantity": row.quantity} for row in rows]
     return {"items": items, "action_url": _storefront(message)}
+
+
+class OrderedLine(NamedTuple):
+    """An order line as the post-purchase messages need it (product and variant may have been deleted)."""
+
+    product_name: str
+    variant_name: str
+    quantity: int
+    variant_id: int | None
+    product_id: int | None
+    user_id: Any
+    user_email: str | None
+    reviewed: bool
 
 
 #: How many products a cross-sell message suggests.
 RECOMMENDATIONS = 3
 
 
-def recommendations(message: ScheduledMessage, order_id: str, order: Any) -> list[dict[str, Any]]:
+def recommendations(message: ScheduledMessage, order_id: str, order: "OrderedLine | None") -> list[dict[str, Any]]:
     """Products most often bought together with this order's, that this customer has never bought.
 
     Co-occurrence over the shop's own order history: for each product of the
@@ -229,7 +255,7 @@ def recommendations(message: ScheduledMessage, order_id: str, order: Any) -> lis
     ]
 
 
-def _review_items(message: ScheduledMessage, order_id: str, lines: list[Any], order: Any) -> list[dict[str, Any]]:
+def _review_items(message: ScheduledMessage, order_id: str, rows: list[OrderedLine]) -> list[dict[str, Any]]:
     """One signed review link per product not yet reviewed for this order (deleted products are skipped)."""
     from ..delivery.tokens import review_token
     from ..routes import REVIEW, plugin_url
@@ -237,36 +263,40 @@ def _review_items(message: ScheduledMessage, order_id: str, lines: list[Any], or
     settings = runtime.active_settings()
     base = settings.delivery.public_base_url if settings else None
     items, seen = [], set()
-    for line in lines:
-        variant = line.variant
-        if variant is None or line.reviewed or variant.product_id in seen:
+    for row in rows:
+        if row.product_id is None or row.reviewed or row.product_id in seen:
             continue
-        seen.add(variant.product_id)
-        token = review_token(order_id, variant.product_id, variant.pk, getattr(order, "user_id", None),
+        seen.add(row.product_id)
+        token = review_token(order_id, row.product_id, row.variant_id, row.user_id,
                              message.recipient, message.language, message.channel_slug)
-        items.append({"name": line.product_name, "variant": line.variant_name, "quantity": line.quantity,
+        items.append({"name": row.product_name, "variant": row.variant_name, "quantity": row.quantity,
                       "url": plugin_url(base, f"{REVIEW}{token}/")})
     return items
 
 
 def recheck_review_request(message: ScheduledMessage) -> str | None:
     """A request (or its reminder) is pointless once every product of the order was reviewed (one query)."""
-    from saleor.order.models import Order, OrderLine
+    from django.db import connection
 
-    from ..models import ProductReview
-
+    orders, lines, variants, reviews = _order_tables()
     order_id = _token(message)
-    unreviewed = OrderLine.objects.filter(order_id=OuterRef("pk"), variant__isnull=False).exclude(
-        Exists(ProductReview.objects.filter(order_id=order_id, product_id=OuterRef("variant__product_id")))
-    )
-    order = (
-        Order.objects.filter(pk=order_id).annotate(open=Exists(unreviewed)).values("status", "open").first()
-    )
-    if order is None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT o.status, EXISTS (
+              SELECT 1 FROM {lines} l JOIN {variants} v ON v.id = l.variant_id WHERE l.order_id = o.id
+              AND NOT EXISTS (SELECT 1 FROM {reviews} r WHERE r.order_id = %s AND r.product_id = v.product_id))
+            FROM {orders} o WHERE o.id = %s
+            """,
+            [order_id, order_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
         return "order no longer exists"
-    if order["status"] in CLOSED_ORDER_STATUSES:
-        return f"order {order['status']}"
-    if not order["open"]:
+    status, unreviewed = row
+    if status in CLOSED_ORDER_STATUSES:
+        return f"order {status}"
+    if not unreviewed:
         return "every product already reviewed"
     return None
 
