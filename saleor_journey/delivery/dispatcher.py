@@ -10,6 +10,7 @@ counted, never sent again. Each step is guarded by the claim token, so a
 worker that lost its lease cannot overwrite what another recorded.
 """
 
+import json
 import logging
 import uuid
 from collections.abc import Mapping
@@ -38,6 +39,7 @@ logger = logging.getLogger(__name__)
 M = ScheduledMessage._meta.db_table
 S = Suppression._meta.db_table
 C = Consent._meta.db_table
+E = DeliveryEvent._meta.db_table
 #: How long a claim may go without progress before a sweep takes its messages back.
 LEASE = timedelta(seconds=float(getattr(django_settings, "JOURNEY_LEASE_SECONDS", 60)))
 
@@ -46,6 +48,15 @@ class Channel(Protocol):
     name: str
 
     def send(self, outgoing: Outgoing) -> Receipt: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """A provider's acceptance, written with the next statement the claim makes."""
+
+    message: ScheduledMessage
+    token: uuid.UUID
+    fields: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,12 +133,12 @@ class Dispatcher:
     def deliver(self, claim: Claim) -> DeliveryCounts:
         """Send one claim's messages in order.
 
-        A provider's answer is written in the same transaction as the next
-        message's submit stamp, so each message costs one commit, not two;
-        the last answer is written when the claim is done.
+        A provider's answer is written in the same statement as the next
+        message's submit stamp, so each message costs one round-trip and one
+        commit, not two; the last answer is written when the claim is done.
         """
         counts = DeliveryCounts()
-        self._unrecorded: list[Any] = []
+        self._answer: _Answer | None = None
         self._renewed_at = self.clock()  # the claim set the lease just now
         # One read for the whole claim; every later write is conditional on the claim still owning the row.
         messages = ScheduledMessage.objects.filter(pk__in=claim.ids, claim_token=claim.token, state=MessageState.SENDING)
@@ -142,15 +153,18 @@ class Dispatcher:
                     outcome = "skipped"
                 setattr(counts, outcome, getattr(counts, outcome) + 1)
         finally:
-            with transaction.atomic():
-                self._flush_unrecorded()
+            self._write_answer()
         return counts
 
-    def _flush_unrecorded(self) -> None:
-        """Write the answers held back for the next commit (call inside a transaction)."""
-        pending, self._unrecorded = self._unrecorded, []
-        for args, kwargs in pending:
-            self._finish(*args, **kwargs)
+    def _write_answer(self) -> None:
+        """Write the provider's answer still held back, on its own."""
+        answer, self._answer = self._answer, None
+        if answer is not None:
+            sql, params, fields = self._outcome_update(answer.message, answer.token, MessageState.SENT, "", **answer.fields)
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                if cursor.rowcount == 1:
+                    self._finished(answer.message, fields, MessageState.SENT, "")
 
     def _deliver_one(self, message: ScheduledMessage | None, token: uuid.UUID) -> str:
         if message is None:
@@ -189,11 +203,9 @@ class Dispatcher:
                 preferences.suppress(message.channel, address, reason=str(exc.code or "refused"), source=exc.provider or "provider")
             return self._finish(message, token, MessageState.FAILED, exc.reason, "failed", attempts=message.attempts + 1)
         # Written with the next message's submit stamp (or when the claim ends): one commit per message.
-        self._unrecorded.append((
-            (message, token, MessageState.SENT, "", "sent"),
-            {"attempts": message.attempts + 1, "provider": receipt.provider, "provider_id": receipt.provider_message_id,
-             "sent_at": self.clock()},
-        ))
+        self._answer = _Answer(message, token, {
+            "attempts": message.attempts + 1, "provider_id": receipt.provider_message_id, "sent_at": self.clock(),
+        })
         return "sent"
 
     def _region(self, message: ScheduledMessage) -> str | None:
@@ -283,22 +295,27 @@ class Dispatcher:
         )
 
     def _mark_submitting(self, message_id: int, token: uuid.UUID, channel: str, hashed: str) -> bool:
-        """Stamp the provider call (and write the previous answer) in one transaction.
+        """Stamp the provider call, writing the previous message's answer in the same statement.
 
         The stamp is refused if an opt-out was committed before this statement
         began, so nothing is submitted after an opt-out is recorded. Once half
         the lease is spent, the rest of the claim's lease is renewed too.
         """
         now = self.clock()
-        with transaction.atomic(), connection.cursor() as cursor:
-            self._flush_unrecorded()
+        answer, self._answer = self._answer, None
+        ctes, params, fields = "", [], {}
+        if answer is not None:
+            sql, params, fields = self._outcome_update(answer.message, answer.token, MessageState.SENT, "", **answer.fields)
+            ctes = f"answered AS ({sql} RETURNING id), "
+        with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {M} SET lease_until = %s, submitting_at = %s"
+                f"WITH {ctes}stamped AS (UPDATE {M} SET lease_until = %s, submitting_at = %s"
                 " WHERE id = %s AND claim_token = %s AND state = 'sending'"
-                f" AND NOT EXISTS (SELECT 1 FROM {S} WHERE channel = %s AND address_hash = %s)",
-                [now + self.lease, now, message_id, token, channel, hashed],
+                f" AND NOT EXISTS (SELECT 1 FROM {S} WHERE channel = %s AND address_hash = %s) RETURNING id)"
+                " SELECT (SELECT count(*) FROM stamped), " + ("(SELECT count(*) FROM answered)" if ctes else "0"),
+                [*params, now + self.lease, now, message_id, token, channel, hashed],
             )
-            stamped = cursor.rowcount == 1
+            stamped, answered = cursor.fetchone()
             if stamped and now >= self._renewed_at + self.lease / 2:
                 cursor.execute(
                     f"UPDATE {M} SET lease_until = %s WHERE state = 'sending' AND claim_token = %s"
@@ -306,7 +323,9 @@ class Dispatcher:
                     [now + self.lease, token],
                 )
                 self._renewed_at = now
-        return stamped
+        if answered:
+            self._finished(answer.message, fields, MessageState.SENT, "")
+        return bool(stamped)
 
     def _finish(
         self,
@@ -318,11 +337,33 @@ class Dispatcher:
         *,
         due_at: datetime | None = None,
         attempts: int | None = None,
-        provider: str = "",
+    ) -> str:
+        """Record an outcome other than sent, with its delivery event, if this claim still owns the row (one statement)."""
+        sql, params, fields = self._outcome_update(message, token, state, reason, due_at=due_at, attempts=attempts)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH outcome AS ({sql} RETURNING id) INSERT INTO {E} (message_id, kind, provider, at, detail)"
+                " SELECT id, %s, %s, %s, %s::jsonb FROM outcome",
+                [*params, state, message.channel, fields["updated_at"], json.dumps({"reason": reason[:255]} if reason else {})],
+            )
+            if cursor.rowcount != 1:
+                return "skipped"
+        self._finished(message, fields, state, reason)
+        return outcome
+
+    def _outcome_update(
+        self,
+        message: ScheduledMessage,
+        token: uuid.UUID,
+        state: str,
+        reason: str,
+        *,
+        due_at: datetime | None = None,
+        attempts: int | None = None,
         provider_id: str | None = None,
         sent_at: datetime | None = None,
-    ) -> str:
-        """Record the outcome, if this claim still owns the row (a late answer also settles ``unknown``)."""
+    ) -> tuple[str, list[Any], dict[str, Any]]:
+        """The UPDATE that records an outcome if this claim still owns the row (a late answer also settles ``unknown``)."""
         now = self.clock()
         fields: dict[str, Any] = {"state": state, "reason": reason[:255], "updated_at": now, "lease_until": None}
         if attempts is not None:
@@ -334,19 +375,12 @@ class Dispatcher:
         if state == MessageState.SENT:
             fields.update(sent_at=sent_at or now, provider_message_id=provider_id)
         columns = ", ".join(f"{name} = %s" for name in fields)  # the field names are the columns
-        # Often called inside the next message's submit transaction: no savepoint, it has nothing to undo alone.
-        with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {M} SET {columns} WHERE id = %s AND claim_token = %s AND state IN ('sending', 'unknown')",
-                [*fields.values(), message.pk, token],
-            )
-            if cursor.rowcount != 1:
-                return "skipped"
-            if state != MessageState.SENT:  # a sent message's row already says when and with which id
-                DeliveryEvent.objects.create(
-                    message_id=message.pk, kind=state, provider=provider or message.channel, at=now,
-                    detail={"reason": reason[:255]} if reason else {},
-                )
+        sql = f"UPDATE {M} SET {columns} WHERE id = %s AND claim_token = %s AND state IN ('sending', 'unknown')"
+        return sql, [*fields.values(), message.pk, token], fields
+
+    @staticmethod
+    def _finished(message: ScheduledMessage, fields: dict[str, Any], state: str, reason: str) -> None:
+        """The recorded outcome on the message object, and the status signal once committed."""
         for name, value in fields.items():
             setattr(message, name, value)
         transaction.on_commit(
@@ -354,4 +388,3 @@ class Dispatcher:
                 sender=ScheduledMessage, message=message, status=state, detail=reason
             )
         )
-        return outcome
