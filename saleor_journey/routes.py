@@ -8,6 +8,7 @@ TWILIO_INBOUND = "/twilio/inbound/"
 ESP_TRACKING = "/esp/tracking/"
 REVIEW = "/review/"
 GRAPHQL = "/graphql/"
+REPORT = "/report/"
 
 
 def plugin_url(base_url: str | None, path: str) -> str | None:

@@ -19,11 +19,12 @@ from ..config import JourneySettings
 from ..core.events import EventKind
 from ..delivery import inbound
 from ..graphql import view as graphql_view
-from ..routes import GRAPHQL, PLUGIN_ID
+from ..report import view as report_view
+from ..routes import GRAPHQL, PLUGIN_ID, REPORT
 from ..services.erasure import erase_person
 from ..services.recording import ExtraRead, JourneyRecorder, StageMirror
 from . import consent, events, flow_support, form  # noqa: F401 - flow_support registers send-time checks
-from .requestor import identify
+from .requestor import StaffSessions, identify
 
 logger = logging.getLogger(__name__)
 
@@ -211,6 +212,12 @@ class JourneyPlugin(BasePlugin):
                 logger.exception("journey: GraphQL request failed")
                 return JsonResponse({"errors": [{"message": "Internal error.", "extensions": {"code": "INTERNAL_ERROR"}}]},
                                     status=500)
+        if path.rstrip("/") == REPORT.rstrip("/"):
+            try:
+                return report_view.handle(request, identify, StaffSessions(), self.settings)
+            except Exception:
+                logger.exception("journey: report request failed")
+                return HttpResponse("temporary failure", status=500, content_type="text/plain")
         try:
             response = inbound.route(request, path, self.settings, record=self.recorder.record)
         except Exception:

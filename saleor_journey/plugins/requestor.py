@@ -38,3 +38,49 @@ def identify(request: Any) -> Requestor:
         return Requestor(kind="customer", user_id=user.pk, email=user.email)
     granted = frozenset(p.value for p in Permission if user.has_perm(p.value))
     return Requestor(kind="staff", user_id=user.pk, email=user.email, permissions=granted)
+
+
+class StaffSessions:
+    """Browser sign-in for the staff report: Saleor's staff email and password, then a signed cookie.
+
+    The cookie holds the user's id and Saleor's ``jwt_token_key``, signed with
+    Saleor's SECRET_KEY; Saleor changes that key when the password changes or
+    every token is revoked, which ends these sessions too. Each request loads
+    the user again, so a deactivated account or a removed permission takes
+    effect at once.
+    """
+
+    cookie = "journey_report"
+    max_age = 8 * 3600
+    _salt = "saleor_journey.report.session"
+
+    def sign_in(self, email: str, password: str) -> str | None:
+        """The cookie value for an active staff user with this email and password, else None."""
+        from django.contrib.auth import get_user_model
+        from django.core import signing
+
+        user_model = get_user_model()
+        user = user_model.objects.filter(email__iexact=email.strip()).first()
+        if user is None:
+            user_model().set_password(password)  # the same work as a real check, so timing says nothing
+            return None
+        if not (user.check_password(password) and user.is_active and user.is_staff):
+            return None
+        return signing.dumps({"u": user.pk, "k": user.jwt_token_key}, salt=self._salt, compress=False)
+
+    def requestor(self, value: str | None) -> Requestor:
+        """Who a cookie value signs in (anonymous when it is missing, expired, forged or revoked)."""
+        from django.contrib.auth import get_user_model
+        from django.core import signing
+
+        if not value:
+            return ANONYMOUS
+        try:
+            claims = signing.loads(value, salt=self._salt, max_age=self.max_age)
+        except signing.BadSignature:
+            return ANONYMOUS
+        user = get_user_model().objects.filter(pk=claims.get("u")).first()
+        if user is None or not user.is_active or not user.is_staff or user.jwt_token_key != claims.get("k"):
+            return ANONYMOUS
+        granted = frozenset(p.value for p in Permission if user.has_perm(p.value))
+        return Requestor(kind="staff", user_id=user.pk, email=user.email, permissions=granted)

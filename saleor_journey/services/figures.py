@@ -183,24 +183,50 @@ def _earliest_day() -> date | None:
     return earliest.astimezone(UTC).date() if earliest else None
 
 
-def figures_for(first: date, last: date, channel: str | None) -> Figures:
-    """The period's figures: summed from the stored rows when they are fresh and cover it, else computed live."""
+@dataclass(frozen=True, slots=True)
+class DailyFigures:
+    """A period's figures day by day (and channel), and customers per stage now."""
+
+    days: dict[date, dict[str, Decimal]]
+    stage_counts: dict[str, int]
+    as_of: datetime
+    stored: bool
+
+    def total(self) -> Figures:
+        values: dict[str, Decimal] = defaultdict(Decimal)
+        for day in self.days.values():
+            for name, value in day.items():
+                values[name] += value
+        return Figures(dict(values), self.stage_counts, self.as_of, self.stored)
+
+
+def figures_by_day(first: date, last: date, channel: str | None) -> DailyFigures:
+    """The period's figures per day: from the stored rows when they are fresh and cover it, else computed live."""
     now = journey_clock.now()
     run = JourneyFiguresRun.objects.first()
-    values: dict[str, Decimal] = defaultdict(Decimal)
+    days: dict[date, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     # Days before first_day had no data when the figures were first computed (a backfill resets them).
     if run is not None and run.refreshed_at >= now - STALE_AFTER:
         stored = JourneyFigure.objects.filter(day__gte=first, day__lte=last)
         if channel is not None:
             stored = stored.filter(Q(channel=channel) | Q(name__startswith=SHOP_WIDE))
-        for name, value in stored.values_list("name", "value"):
-            values[name] += value
+        for day, name, value in stored.values_list("day", "name", "value"):
+            days[day][name] += value
         counts = dict(JourneyStageCount.objects.filter(channel=channel if channel is not None else ALL)
                       .values_list("stage", "customers"))
-        return Figures(dict(values), counts, run.refreshed_at, stored=True)
-    for _day, row_channel, name, value in daily(first, last):
+        return DailyFigures(_plain(days), counts, run.refreshed_at, stored=True)
+    for day, row_channel, name, value in daily(first, last):
         if channel is None or row_channel == channel or name.startswith(SHOP_WIDE):
-            values[name] += value
+            days[day][name] += value
     wanted = channel if channel is not None else ALL
     counts = {stage: n for (c, stage), n in stage_counts(channel).items() if c == wanted}
-    return Figures(dict(values), counts, now, stored=False)
+    return DailyFigures(_plain(days), counts, now, stored=False)
+
+
+def _plain(days: dict[date, dict[str, Decimal]]) -> dict[date, dict[str, Decimal]]:
+    return {day: dict(values) for day, values in sorted(days.items())}
+
+
+def figures_for(first: date, last: date, channel: str | None) -> Figures:
+    """The period's figures summed: stored when fresh, else computed live (see ``figures_by_day``)."""
+    return figures_by_day(first, last, channel).total()

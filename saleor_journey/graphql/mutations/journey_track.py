@@ -12,11 +12,11 @@ import uuid
 from typing import Any
 
 import graphene
-from django.core.cache import cache
 
 from ... import clock as journey_clock
 from ...core.events import EventKind, JourneyEvent, Subject
 from ...core.identity import normalise_email
+from ...services import ratelimit
 from ..errors import InvalidInput
 from ..queries import pk_from
 from ..types import JourneyStageEnum
@@ -30,15 +30,6 @@ PER_PERSON_PER_HOUR = 30
 class JourneyTrackEvent(graphene.Enum):
     NEWSLETTER_SIGNUP = "newsletter_signup"
     PRODUCT_VIEWED = "product_viewed"
-
-
-def _allowed(key: str, limit: int, seconds: int) -> bool:
-    cache.add(key, 0, timeout=seconds)
-    try:
-        return cache.incr(key) <= limit
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=seconds)
-        return True
 
 
 def _checkout_token(raw: str) -> str:
@@ -72,7 +63,7 @@ class JourneyTrack(graphene.Mutation):
         context = info.context
         if context.record is None:
             return refused("not_allowed", "The plugin is not active.")
-        if not _allowed(f"journey-track:ip:{context.client_ip}", PER_ADDRESS_PER_MINUTE, 60):
+        if not ratelimit.allowed(f"journey-track:ip:{context.client_ip}", PER_ADDRESS_PER_MINUTE, 60):
             return refused("not_allowed", "Too many events from this address; slow down.")
         address = normalise_email(email) if email else None
         if email and address is None:
@@ -89,7 +80,7 @@ class JourneyTrack(graphene.Mutation):
         if address is None and token is None:
             return refused("invalid", "Say who: pass email or checkout.", "email")
         who = address or f"checkout:{token}"
-        if not _allowed(f"journey-track:person:{who}", PER_PERSON_PER_HOUR, 3600):
+        if not ratelimit.allowed(f"journey-track:person:{who}", PER_PERSON_PER_HOUR, 3600):
             return refused("not_allowed", "Too many events for this person; try again later.")
         now = journey_clock.now()
         if event == JourneyTrackEvent.NEWSLETTER_SIGNUP.value:

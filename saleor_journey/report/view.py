@@ -1,0 +1,203 @@
+"""GET/POST /plugins/global/<id>/report/: the staff report, behind the API's authentication.
+
+Who may look: a request with a Saleor staff or app token (``Authorization:
+Bearer``, exactly as the GraphQL API), or a browser signed in on this page
+with a Saleor staff email and password (a signed cookie, see
+``plugins/requestor.StaffSessions``). The funnel and stage movements need
+MANAGE_USERS, flow results, reviews and delivery MANAGE_ORDERS, as in the
+API; a section the viewer may not see is left out with a note. Query
+parameters: ``days`` (7, 30, 90 or 365; default 30), ``channel`` (a channel
+slug), ``lang`` (en or it; default from Accept-Language).
+"""
+
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, timedelta
+from typing import Any, Protocol
+from urllib.parse import urlencode, urlsplit
+
+from babel.numbers import format_currency, format_decimal, format_percent
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+
+from .. import clock as journey_clock
+from ..delivery import rendering
+from ..graphql import metrics
+from ..graphql.queries import FUNNEL
+from ..graphql.requestor import AuthenticationFailed, Permission, Requestor
+from ..core.stages import Stage
+from ..services import figures, ratelimit
+from . import charts
+from .labels import LABELS, language_of
+
+PERIODS = (7, 30, 90, 365)
+DEFAULT_DAYS = 30
+CHANNEL = re.compile(r"^[-a-zA-Z0-9_]{1,255}$")
+#: Sign-in attempts per client address and email in a quarter of an hour.
+SIGN_IN_ATTEMPTS = 10
+
+
+class Sessions(Protocol):
+    cookie: str
+    max_age: int
+
+    def sign_in(self, email: str, password: str) -> str | None: ...
+
+    def requestor(self, value: str | None) -> Requestor: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    days: int
+    channel: str | None
+    lang: str
+
+    def url(self, path: str, **changes: Any) -> str:
+        params = {"days": self.days, "channel": self.channel or "", "lang": self.lang, **changes}
+        return f"{path}?{urlencode({k: v for k, v in params.items() if v})}"
+
+
+def handle(
+    request: HttpRequest, identify: Callable[[HttpRequest], Requestor], sessions: Sessions, settings: Any = None
+) -> HttpResponse:
+    query = _query(request)
+    if request.method == "POST":
+        return _post(request, sessions, query)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponse(status=405, headers={"Allow": "GET, POST"})
+    if query is None:
+        return _page("report_message", "en", {"message": LABELS["en"]["bad_query"]}, status=400)
+    try:
+        requestor = identify(request)
+    except AuthenticationFailed:
+        return _page("report_message", query.lang, {"message": LABELS[query.lang]["bad_token"]}, status=401)
+    if not requestor.authenticated:
+        requestor = sessions.requestor(request.COOKIES.get(sessions.cookie))
+    if not requestor.authenticated:
+        return _sign_in_page(query, request.path, error=None, status=401)
+    may_see_customers, may_see_orders = requestor.can(Permission.MANAGE_USERS), requestor.can(Permission.MANAGE_ORDERS)
+    if not (may_see_customers or may_see_orders):
+        return _page("report_message", query.lang, {"message": LABELS[query.lang]["forbidden"]}, status=403)
+    context = report(query, may_see_customers, may_see_orders, settings)
+    context.update(path=request.path, signed_in_by_cookie=not request.headers.get("Authorization"),
+                   periods=[(d, query.url(request.path, days=d), d == query.days) for d in PERIODS],
+                   other_lang=query.url(request.path, lang="it" if query.lang == "en" else "en"))
+    return _page("report", query.lang, context)
+
+
+def report(query: Query, customers: bool, orders: bool, settings: Any = None) -> dict[str, Any]:
+    """Everything the page shows, from the same figures as journeyFunnel and journeyMetrics."""
+    t = LABELS[query.lang]
+    now = journey_clock.now()
+    last = now.astimezone(UTC).date()
+    first = last - timedelta(days=query.days - 1)
+    found = figures.figures_by_day(first, last, query.channel)
+    total = found.total()
+    days = [first + timedelta(days=i) for i in range(query.days)]
+    context: dict[str, Any] = {"t": t, "query": query, "first": first, "last": last, "as_of": found.as_of,
+                               "customers_visible": customers, "orders_visible": orders}
+    if customers:
+        stages = [*FUNNEL, Stage.LAPSED]
+        context["funnel"] = charts.bars(t["funnel_title"], [
+            charts.Bar(s.value, t["stage"][s.value], found.stage_counts.get(s.value, 0)) for s in stages
+        ], charts.COLOURS)
+        reached, previous = [], None
+        for stage in FUNNEL:
+            count = int(total.get(f"entered:{stage.value}"))
+            rate = _percent(count / previous if previous else None, query.lang)
+            reached.append({"key": stage.value, "stage": t["stage"][stage.value], "reached": count, "rate": rate})
+            previous = count
+        context["reached"] = reached
+        series = {
+            s.value: (t["stage"][s.value], [int(found.days.get(d, {}).get(f"entered:{s.value}", 0)) for d in days])
+            for s in stages
+        }
+        context["movements"] = charts.lines(t["movements_title"], days, series)
+        context["legend"] = [(charts.COLOURS[key], label, sum(values)) for key, (label, values) in series.items()]
+    if orders:
+        promoter = settings.policy.advocacy_min_rating if settings is not None else 4
+        start = now.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=query.days - 1)
+        m = metrics.compute(total, start, start + timedelta(days=query.days), promoter)
+        context["recovery"] = {"carts": m.abandoned_carts, "recovered": m.carts_recovered,
+                               "rate": _percent(m.recovery_rate, query.lang), "revenue": _money(m.recovered_revenue, query.lang)}
+        context["flows"] = [
+            {"key": f.flow, "name": t["flow"].get(f.flow, f.flow), "triggered": f.triggered, "sent": f.sent,
+             "suppressed": f.suppressed, "cancelled": f.cancelled, "converted": f.converted,
+             "revenue": _money(f.revenue, query.lang)}
+            for f in m.flows
+        ]
+        context["reviews"] = {"requests": m.review_requests_sent, "received": m.reviews_received,
+                              "rate": _percent(m.review_rate, query.lang),
+                              "average": format_decimal(m.average_rating, locale=query.lang) if m.average_rating else None,
+                              "promoters": _percent(m.promoter_share, query.lang)}
+        context["delivery"] = [
+            [d.channel, d.sent, d.delivered, d.opened, d.clicked, d.bounced, d.complained, d.failed] for d in m.delivery
+        ]
+        ratings = {int(r): int(n) for r, n in total.named("reviews:").items()}
+        context["ratings"] = charts.bars(t["ratings_title"], [
+            charts.Bar(str(r), "★" * r, ratings.get(r, 0)) for r in (5, 4, 3, 2, 1)
+        ], {str(r): c for r, c in zip((5, 4, 3, 2, 1), ("#16a34a", "#65a30d", "#ca8a04", "#ea580c", "#dc2626"), strict=True)})
+    return context
+
+
+def _percent(value: float | None, lang: str) -> str | None:
+    return None if value is None else format_percent(value, "#,##0.0%", locale=lang)
+
+
+def _money(amounts: list[Any], lang: str) -> str:
+    return ", ".join(format_currency(a.amount, a.currency, locale=lang) for a in amounts)
+
+
+def _query(request: HttpRequest) -> Query | None:
+    """The page's parameters, or None when one is malformed."""
+    raw_days, channel = request.GET.get("days", str(DEFAULT_DAYS)), request.GET.get("channel") or None
+    if not raw_days.isdigit() or int(raw_days) not in PERIODS:
+        return None
+    if channel is not None and not CHANNEL.match(channel):
+        return None
+    return Query(int(raw_days), channel, language_of(request.GET.get("lang"), request.headers.get("Accept-Language")))
+
+
+def _post(request: HttpRequest, sessions: Sessions, query: Query | None) -> HttpResponse:
+    """Sign in or out; only from this page (a browser's Origin, when sent, must be this host)."""
+    query = query or Query(DEFAULT_DAYS, None, "en")
+    origin = request.headers.get("Origin")
+    if origin and urlsplit(origin).netloc != request.get_host():
+        return _page("report_message", query.lang, {"message": LABELS[query.lang]["forbidden"]}, status=403)
+    target = query.url(request.path)
+    if request.POST.get("action") == "sign_out":
+        response = HttpResponseRedirect(target, status=303)
+        response.delete_cookie(sessions.cookie, path=request.path, samesite="Strict")
+        return response
+    email, password = request.POST.get("email", "")[:254], request.POST.get("password", "")[:4096]
+    client = request.META.get("REMOTE_ADDR", "")
+    if not ratelimit.allowed(f"journey-report-sign-in:{client}:{email.lower()}", SIGN_IN_ATTEMPTS, 900):
+        return _sign_in_page(query, request.path, error=LABELS[query.lang]["too_many"], status=429)
+    value = sessions.sign_in(email, password) if email and password else None
+    if value is None:
+        return _sign_in_page(query, request.path, error=LABELS[query.lang]["wrong_credentials"], status=401)
+    response = HttpResponseRedirect(target, status=303)
+    response.set_cookie(sessions.cookie, value, max_age=sessions.max_age, path=request.path,
+                        secure=request.is_secure(), httponly=True, samesite="Strict")
+    return response
+
+
+def _sign_in_page(query: Query | None, path: str, error: str | None, status: int) -> HttpResponse:
+    query = query or Query(DEFAULT_DAYS, None, "en")
+    return _page("report_sign_in", query.lang, {"error": error, "action": query.url(path)}, status=status)
+
+
+def _page(name: str, lang: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    nonce = secrets.token_urlsafe(16)
+    context = {"t": LABELS[lang], **context, "nonce": nonce}
+    response = HttpResponse(rendering.render_page(name, lang, context), status=status,
+                            content_type="text/html; charset=utf-8")
+    response["Content-Security-Policy"] = (
+        f"default-src 'none'; style-src 'nonce-{nonce}'; img-src 'self' data:; form-action 'self'; "
+        "base-uri 'none'; frame-ancestors 'none'"
+    )
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "no-referrer"
+    return response

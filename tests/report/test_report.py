@@ -1,0 +1,136 @@
+"""The staff report page: what a shop owner sees, who may see it, and how a browser signs in."""
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from saleor_journey.models import ProductReview
+from tests.conftest import activate_plugin
+from tests.flows.test_flows import flows_manager, messages, send_due  # noqa: F401
+from tests.graphql.conftest import MANAGE_ORDERS, MANAGE_USERS, URL as API, app_token, token_for  # noqa: F401
+
+REPORT = "/plugins/global/saleor.journey/report/"
+FUNNEL = "{ journeyFunnel(period: {gte: \"%s\"}) { stages { stage customers reached } lapsed } }"
+
+
+def bars(html: str) -> dict[str, int]:
+    """The funnel and rating bars as drawn: data key -> value."""
+    return {k: int(v) for k, v in re.findall(r'<g class="bar" data-key="([^"]+)" data-value="(\d+)"', html)}
+
+
+def row(html: str, table: str, key: str) -> list[str]:
+    """The cells of one row of a table, as text."""
+    body = html.split(f'id="{table}"', 1)[1]
+    found = re.search(rf'<tr data-key="{key}">(.*?)</tr>', body, re.S)
+    assert found, f"no row {key} in {table}"
+    return [re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<td>(.*?)</td>", found.group(1), re.S)]
+
+
+@pytest.fixture
+def shop(flows_manager: Any, make_checkout: Any, make_order: Any) -> None:  # noqa: F811
+    """Two abandoned carts, one bought after its reminder, three reviews."""
+    bought, left = make_checkout(email="anna@example.com"), make_checkout(email="bruno@example.com")
+    for checkout in (bought, left):
+        flows_manager.checkout_created(checkout)
+    assert send_due(messages("abandoned_cart")[0].due_at + timedelta(minutes=1)).sent == 2
+    flows_manager.order_created(make_order(email="anna@example.com", checkout=bought, total=Decimal("59.90")))
+    for rating in (5, 4, 2):
+        ProductReview.objects.create(product_id=rating, order_id=f"o{rating}", rating=rating)
+
+
+def get(token: str | None = None, client: Client | None = None, **params: str) -> Any:
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+    return (client or Client()).get(REPORT, params, **headers)
+
+
+def test_the_report_shows_the_figures_the_api_gives(shop: Any, token_for: Any) -> None:
+    token = token_for(MANAGE_USERS, MANAGE_ORDERS)
+    since = (timezone.now() - timedelta(days=29)).replace(hour=0, minute=0, second=0, microsecond=0).isoformat()
+    api = Client().post(API, {"query": FUNNEL % since}, content_type="application/json",
+                        HTTP_AUTHORIZATION=f"Bearer {token}").json()["data"]["journeyFunnel"]
+
+    response = get(token)
+    assert response.status_code == 200
+    html = response.content.decode()
+    drawn = bars(html)
+    for stage in api["stages"]:
+        assert drawn[stage["stage"].lower()] == stage["customers"]
+        assert row(html, "reached", stage["stage"].lower())[1] == str(stage["reached"])
+    assert drawn["lapsed"] == api["lapsed"]
+    assert drawn["consideration"] == 1 and drawn["purchase"] == 1  # bruno still thinking, anna bought
+    assert row(html, "flow-results", "abandoned_cart") == ["Abandoned cart", "2", "2", "0", "2", "1", "€59.90"]
+    assert (drawn["5"], drawn["4"], drawn["3"], drawn["2"], drawn["1"]) == (1, 1, 0, 1, 0)
+    assert 'id="reviews-received">3<' in html
+    assert '<g class="series" data-key="purchase" data-total="1">' in html  # anna entered purchase today
+    assert response["Content-Security-Policy"].startswith("default-src 'none'")
+    assert "<script" not in html
+
+    italian = get(token, lang="it").content.decode()
+    assert row(italian, "flow-results", "abandoned_cart")[0] == "Carrello abbandonato"
+    assert row(italian, "flow-results", "abandoned_cart")[-1] == "59,90\xa0€"
+    assert get(token, HTTP_ACCEPT_LANGUAGE="it-IT,it;q=0.9").status_code == 200
+
+
+def test_each_section_needs_the_permission_the_api_asks_for(shop: Any, token_for: Any, app_token: Any) -> None:
+    customers_only = get(token_for(MANAGE_USERS, email="support@example.com")).content.decode()
+    assert 'id="funnel"' in customers_only and 'id="flow-results"' not in customers_only
+    assert "need the MANAGE_ORDERS permission" in customers_only
+    orders_only = get(token_for(MANAGE_ORDERS, email="finance@example.com")).content.decode()
+    assert 'id="flow-results"' in orders_only and 'id="funnel"' not in orders_only
+    assert get(app_token(MANAGE_ORDERS)).status_code == 200
+    assert get(token_for(email="intern@example.com")).status_code == 403
+    assert get(token_for(MANAGE_USERS, MANAGE_ORDERS, staff=False, email="cliente@example.com")).status_code == 403
+    assert get("not-a-valid-jwt-" * 4).status_code == 401
+    anonymous = get()
+    assert anonymous.status_code == 401 and b'type="password"' in anonymous.content
+    assert get(token_for(MANAGE_USERS, email="a@example.com"), days="12").status_code == 400
+    assert get(token_for(MANAGE_USERS, email="b@example.com"), channel="<script>").status_code == 400
+
+
+def test_a_browser_signs_in_with_the_staff_account_and_out_again(shop: Any, make_user: Any) -> None:
+    owner = make_user("owner@example.com", is_staff=True, granted_permissions=[MANAGE_USERS, MANAGE_ORDERS])
+    owner.set_password("correct horse battery staple")
+    owner.save()
+    browser = Client()
+
+    wrong = browser.post(REPORT, {"email": "owner@example.com", "password": "guess"})
+    assert wrong.status_code == 401 and "do not match" in wrong.content.decode()
+    assert "journey_report" not in wrong.cookies
+    signed_in = browser.post(f"{REPORT}?days=7", {"email": "OWNER@example.com", "password": "correct horse battery staple"})
+    assert signed_in.status_code == 303 and signed_in["Location"] == f"{REPORT}?days=7&lang=en"
+    cookie = signed_in.cookies["journey_report"]
+    assert cookie["httponly"] and cookie["samesite"] == "Strict" and cookie["path"] == REPORT
+    page = get(client=browser, days="7")
+    assert page.status_code == 200 and bars(page.content.decode())["purchase"] == 1
+
+    owner.set_password("a new password")  # Saleor rotates the token key with the password
+    owner.jwt_token_key = "rotated12345"
+    owner.save()
+    assert get(client=browser).status_code == 401
+
+    browser.post(REPORT, {"email": "owner@example.com", "password": "a new password"})
+    assert get(client=browser).status_code == 200
+    signed_out = browser.post(REPORT, {"action": "sign_out"})
+    assert signed_out.status_code == 303 and signed_out.cookies["journey_report"].value == ""
+    assert get(client=browser).status_code == 401
+
+
+def test_sign_in_refuses_customers_forged_cookies_other_sites_and_guessing(make_user: Any) -> None:
+    activate_plugin([])
+    customer = make_user("buyer@example.com", is_staff=False, granted_permissions=[MANAGE_ORDERS])
+    customer.set_password("secret-secret")
+    customer.save()
+    browser = Client()
+    assert browser.post(REPORT, {"email": "buyer@example.com", "password": "secret-secret"}).status_code == 401
+    browser.cookies["journey_report"] = "eyJ1IjoxfQ:forged:signature"
+    assert get(client=browser).status_code == 401
+    cross_site = Client().post(REPORT, {"email": "buyer@example.com", "password": "x"}, HTTP_ORIGIN="https://evil.example")
+    assert cross_site.status_code == 403
+    attempts = [Client().post(REPORT, {"email": "victim@example.com", "password": f"guess{i}"}).status_code
+                for i in range(11)]
+    assert attempts == [401] * 10 + [429]
