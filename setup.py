@@ -37,6 +37,15 @@ setup(
             "redis>=5,<6",
             "psycopg[binary]>=3.1,<4",
             "django-celery-beat>=2.8,<3",
+            "playwright>=1.50,<2",  # drives Debian's chromium in the browser test; no browser download
+            "pgserver>=0.1.4,<0.2",  # the demo's embedded PostgreSQL (the README test runs the demo)
+        ],
+        # scripts/demo: Saleor's contract double, an embedded PostgreSQL, Redis only with CELERY_BROKER_URL.
+        "demo": [
+            "psycopg[binary]>=3.1,<4",
+            "django-celery-beat>=2.8,<3",
+            "redis>=5,<6",
+            "pgserver>=0.1.4,<0.2",
         ],
     },
     entry_points={

@@ -74,8 +74,8 @@ def handle(
         return _page("report_message", query.lang, {"message": LABELS[query.lang]["bad_token"]}, status=401)
     if not requestor.authenticated:
         requestor = sessions.requestor(request.COOKIES.get(sessions.cookie))
-    if not requestor.authenticated:
-        return _sign_in_page(query, request.path, error=None, status=401)
+    if not requestor.authenticated:  # a browser that has not signed in yet: the form, as any page
+        return _sign_in_page(query, request.path, error=None, status=200)
     may_see_customers, may_see_orders = requestor.can(Permission.MANAGE_USERS), requestor.can(Permission.MANAGE_ORDERS)
     if not (may_see_customers or may_see_orders):
         return _page("report_message", query.lang, {"message": LABELS[query.lang]["forbidden"]}, status=403)
@@ -199,5 +199,6 @@ def _page(name: str, lang: str, context: dict[str, Any], status: int = 200) -> H
     )
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex"
-    response["Referrer-Policy"] = "no-referrer"
+    # Not no-referrer: with it, browsers send "Origin: null" on this page's own sign-in form.
+    response["Referrer-Policy"] = "same-origin"
     return response
