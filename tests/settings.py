@@ -21,6 +21,7 @@ USE_TZ = True
 TIME_ZONE = "UTC"
 ALLOWED_HOSTS = ["*"]
 ROOT_URLCONF = "saleor.urls"
+STATIC_URL = "/static/"  # Django's live test server serves static files under it
 AUTH_USER_MODEL = "account.User"
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 SALEOR_VERSION = os.environ.get("SALEOR_VERSION", "3.23")

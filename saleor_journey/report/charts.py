@@ -28,7 +28,7 @@ class Bar:
 
 def bars(title: str, rows: Sequence[Bar], colours: dict[str, str] | None = None) -> SafeString:
     """Horizontal bars, one row each, with the value written at the end of the bar."""
-    width, label_w, row_h, value_w = 600, 150, 34, 70
+    width, label_w, row_h, value_w = 440, 130, 32, 56
     height = row_h * max(len(rows), 1) + 8
     top = max((row.value for row in rows), default=0) or 1
     parts = [format_html(
@@ -53,7 +53,7 @@ def bars(title: str, rows: Sequence[Bar], colours: dict[str, str] | None = None)
 
 def lines(title: str, days: Sequence[date], series: dict[str, tuple[str, Sequence[int]]]) -> SafeString:
     """One line per series over the days; ``series`` maps a key to (label, value per day). The legend is HTML."""
-    width, height, left, right, top_pad, bottom = 600, 240, 44, 12, 12, 28
+    width, height, left, right, top_pad, bottom = 480, 220, 40, 10, 12, 28
     plot_w, plot_h = width - left - right, height - top_pad - bottom
     top = max((v for _label, values in series.values() for v in values), default=0) or 1
     step = plot_w / max(len(days) - 1, 1)
