@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-STATE = ROOT / ".demo"
+STATE = Path(os.environ.get("DEMO_STATE_DIR") or ROOT / ".demo")  # the embedded database, clock, token, worker log
 OWNER = "owner@demo.example"
 CONFIGURATION = {
     "default_sender": "Bottega Demo <ciao@bottega.example>",

@@ -1,0 +1,72 @@
+"""The README's first command: the demo shop comes up on its own embedded PostgreSQL and shows what it did."""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def demo(tmp_path: Path, *args: str, **env: str) -> subprocess.Popen[str]:
+    environment = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CELERY_BROKER_URL",
+                                                                    "DJANGO_SETTINGS_MODULE")}
+    return subprocess.Popen([sys.executable, "-m", "demo", "--customers", "80", "--days", "14", *args], cwd=ROOT,
+                            env={**environment, "DEMO_STATE_DIR": str(tmp_path), **env}, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def fetch(url: str) -> tuple[int, str]:
+    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - a local URL the demo printed
+        return response.status, response.read().decode()
+
+
+def test_the_demo_replays_a_shop_prints_the_funnel_and_serves_its_pages(tmp_path: Path) -> None:
+    process = demo(tmp_path, "--port", "8391")
+    lines: list[str] = []
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()  # type: ignore[union-attr]
+            assert line, "the demo stopped early:\n" + "".join(lines)
+            lines.append(line)
+            if line.startswith("Serving on"):
+                break
+        output = "".join(lines)
+        base = re.search(r"Serving on (http://127\.0\.0\.1:\d+)", output).group(1)  # type: ignore[union-attr]
+        assert "embedded PostgreSQL" in output
+        funnel = dict(re.findall(r"^  (awareness|consideration|purchase|retention|advocacy|lapsed) +(\d+)", output, re.M))
+        assert set(funnel) == {"awareness", "consideration", "purchase", "retention", "advocacy", "lapsed"}
+        assert int(funnel["purchase"]) + int(funnel["retention"]) > 0
+        sent = {flow: int(n) for flow, n in re.findall(r"^  (\w+) +started +\d+ +sent +(\d+)", output, re.M)}
+        for flow in ("abandoned_cart", "post_purchase", "review_request", "welcome"):
+            assert sent[flow] > 0, f"{flow} sent nothing:\n{output}"
+        for path in ("/plugins/global/saleor.journey/report/", "/plugins/global/saleor.journey/graphql/", "/outbox/"):
+            assert f"{base}{path}" in output
+        status, index = fetch(f"{base}/")
+        assert status == 200 and "owner@demo.example" in index
+        status, outbox = fetch(f"{base}/outbox/")
+        assert status == 200 and "abandoned_cart / reminder_1" in outbox
+        status, email = fetch(f"{base}/outbox/1/")
+        assert status == 200 and "<iframe" in email
+        status, sign_in = fetch(f"{base}/plugins/global/saleor.journey/report/")
+        assert status == 200 and 'type="password"' in sign_in
+        status, explorer = fetch(f"{base}/plugins/global/saleor.journey/graphql/")
+        assert status == 200 and "Customer journey API" in explorer
+        token = (tmp_path / "staff-token.txt").read_text().strip()
+        request = urllib.request.Request(f"{base}/plugins/global/saleor.journey/report/",
+                                         headers={"Authorization": f"Bearer {token}"})
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            report = response.read().decode()
+        assert f'data-key="purchase" data-value="{funnel["purchase"]}"' in report
+    finally:
+        process.send_signal(signal.SIGINT)
+        rest, _ = process.communicate(timeout=60)
+    assert process.returncode == 0 and "stopped" in rest, rest
+    # The embedded PostgreSQL stopped with the demo.
+    assert not list(tmp_path.glob("pgdata/postmaster.pid"))
