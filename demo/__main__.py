@@ -194,7 +194,8 @@ def _replay(manager: Any, sinks: Any, args: Any, deliver: Any) -> Any:
 
     start = timezone.now().replace(minute=0, second=0, microsecond=0) - timedelta(days=args.days)
     clock.set_now(start)
-    shop = Shop(manager, Client(), random.Random(args.seed), args.customers, start, consent_key="journey.consent")
+    shop = Shop(manager, Client(), random.Random(args.seed), args.customers, start, consent_key="journey.consent",
+                esp_webhook_auth=CONFIGURATION["email_webhook_secret"])
     shop.history()
     print(f"==> the shop installs the plugin: backfill of {len(shop.users)} customers and their orders")
     call_command("journey_backfill", "--no-progress", stdout=open(os.devnull, "w"))  # noqa: SIM115

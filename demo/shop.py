@@ -33,6 +33,7 @@ RATINGS = [5] * 45 + [4] * 25 + [3] * 12 + [2] * 8 + [1] * 10  # how reviews usu
 REVIEW_TEXTS = ["Arrivato in tempo, ottima qualità.", "Bello, ma la confezione era rovinata.", "Exactly as described.",
                 "Non è come nelle foto.", "Perfetto come regalo."]
 GRAPHQL = "/plugins/global/saleor.journey/graphql/"
+ESP_TRACKING = "/plugins/global/saleor.journey/esp/tracking/"
 TRACK = """mutation T($email: String!, $product: ID!) {
   journeyTrack(event: PRODUCT_VIEWED, email: $email, product: $product, channel: "it") { recorded errors { code } } }"""
 
@@ -58,14 +59,14 @@ def poisson(rnd: random.Random, mean: float) -> int:
 
 class Shop:
     def __init__(self, manager: Any, client: Any, rnd: random.Random, customers: int, start: datetime,
-                 consent_key: str) -> None:
+                 consent_key: str, esp_webhook_auth: str) -> None:
         from saleor.channel.models import Channel
         from saleor.checkout.models import Checkout
         from saleor.product.models import Product, ProductVariant
         from saleor.warehouse.models import Stock, Warehouse
 
         self.manager, self.client, self.rnd, self.start = manager, client, rnd, start
-        self.consent_key = consent_key
+        self.consent_key, self.esp_webhook_auth = consent_key, esp_webhook_auth
         self.tally = Tally()
         # Saleor stamps last_change with its own clock; in the demo that clock is the replayed hour.
         Checkout._meta.get_field("last_change").auto_now = False
@@ -221,6 +222,7 @@ class Shop:
             message = messages.get(message_id)
             if message is None:
                 continue
+            self._track(message, now)
             if message.flow == "abandoned_cart":
                 token = message.subject_key.split(":", 1)[1]
                 if token in self.open_carts and self.rnd.random() < 0.2:
@@ -235,6 +237,27 @@ class Shop:
                 self.tally.add("came back after win-back")
             if message.marketing and self.rnd.random() < 0.02:
                 self._unsubscribe(body)
+
+    def _track(self, message: Any, now: datetime) -> None:
+        """The email provider reports back (Postmark's webhooks): delivered, and for some opened and clicked."""
+        import base64
+
+        auth = "Basic " + base64.b64encode(self.esp_webhook_auth.encode()).decode()
+        stamp = now.isoformat()
+        base = {"MessageID": message.provider_message_id, "Recipient": message.recipient,
+                "Metadata": {"journey_message_id": str(message.pk)}}
+        events = [{"RecordType": "Delivery", "DeliveredAt": stamp}] if self.rnd.random() < 0.99 else [
+            {"RecordType": "Bounce", "Type": "HardBounce", "TypeCode": 1, "BouncedAt": stamp,
+             "Email": message.recipient, "ID": self.rnd.randrange(10**9), "Description": "unknown mailbox"}]
+        if events[0]["RecordType"] == "Delivery" and self.rnd.random() < 0.45:
+            events.append({"RecordType": "Open", "ReceivedAt": stamp})
+            if self.rnd.random() < 0.3:
+                events.append({"RecordType": "Click", "ReceivedAt": stamp, "OriginalLink": "https://bottega.example/"})
+        for event in events:
+            answer = self.client.post(ESP_TRACKING, json.dumps({**base, **event}), content_type="application/json",
+                                      HTTP_AUTHORIZATION=auth)
+            if answer.status_code < 300:
+                self.tally.add(f"provider reports: {event['RecordType'].lower()}")
 
     def _review(self, body: dict[str, Any]) -> None:
         links = re.findall(r'href="([^"]*/review/[^"]+)"', body.get("HtmlBody", ""))

@@ -64,6 +64,9 @@ def test_the_demo_replays_a_shop_prints_the_funnel_and_serves_its_pages(tmp_path
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
             report = response.read().decode()
         assert f'data-key="purchase" data-value="{funnel["purchase"]}"' in report
+        # The provider's delivery reports came back through the plugin's tracking webhook.
+        email_row = re.search(r"<tr><td>email</td><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td>", report)
+        assert email_row and 0 < int(email_row.group(3)) <= int(email_row.group(2)) <= int(email_row.group(1))
     finally:
         process.send_signal(signal.SIGINT)
         rest, _ = process.communicate(timeout=60)
