@@ -1,6 +1,6 @@
 """Packaging for saleor-journey, a customer-journey plugin for Saleor 3.21–3.23."""
 
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, setup
 
 setup(
     name="saleor-journey",
@@ -12,7 +12,9 @@ setup(
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     python_requires=">=3.12,<3.13",
-    packages=find_packages(include=["saleor_journey", "saleor_journey.*"]),
+    # Namespace discovery: the template and schema folders are package data, not code, but setuptools
+    # warns about every folder it could import unless it is listed.
+    packages=find_namespace_packages(include=["saleor_journey", "saleor_journey.*"]),
     include_package_data=True,
     package_data={"saleor_journey": ["templates/**/*", "locale/**/*", "graphql/schema.graphql"]},
     install_requires=[
