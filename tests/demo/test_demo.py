@@ -73,3 +73,24 @@ def test_the_demo_replays_a_shop_prints_the_funnel_and_serves_its_pages(tmp_path
     assert process.returncode == 0 and "stopped" in rest, rest
     # The embedded PostgreSQL stopped with the demo.
     assert not list(tmp_path.glob("pgdata/postmaster.pid"))
+
+
+def test_with_a_database_url_and_a_broker_the_demo_sends_through_a_celery_worker(tmp_path: Path) -> None:
+    process = demo(tmp_path, "--no-serve", "--days", "7",
+                   DATABASE_URL="postgresql://postgres@127.0.0.1:5432/journey_demo_test",
+                   CELERY_BROKER_URL="redis://127.0.0.1:6379/11")
+    output, _ = process.communicate(timeout=300)
+    assert process.returncode == 0, output
+    assert "embedded PostgreSQL" not in output and "database journey_demo_test created" in output
+    assert "Celery worker started on redis://127.0.0.1:6379/11" in output
+    sent = {flow: int(n) for flow, n in re.findall(r"^  (\w+) +started +\d+ +sent +(\d+)", output, re.M)}
+    assert sent["abandoned_cart"] > 0 and sent["welcome"] > 0, output
+    log = (tmp_path / "worker.log").read_text()
+    assert "saleor_journey.send_messages" in log and "succeeded" in log
+
+
+def test_the_demo_refuses_to_recreate_a_database_it_did_not_make(tmp_path: Path) -> None:
+    process = demo(tmp_path, "--no-serve", DATABASE_URL="postgresql://postgres@127.0.0.1:5432/postgres")
+    output, _ = process.communicate(timeout=120)
+    assert process.returncode != 0
+    assert "the demo only recreates databases named journey_demo*" in output
