@@ -56,7 +56,7 @@ def sent() -> list[Sent]:
 
 
 PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,"><title>{title}</title>
 <style>body{{font:15px/1.45 system-ui,sans-serif;margin:0;background:#f4f4f5;color:#18181b}}
 header{{background:#18181b;color:#fafafa;padding:14px 16px}}header h1{{margin:0;font-size:19px}}
 header a{{color:#fafafa}}main{{max-width:1000px;margin:0 auto;padding:12px}}
