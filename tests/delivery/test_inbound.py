@@ -147,6 +147,24 @@ def test_hard_bounce_suppresses_and_replay_is_processed_once(client: Any, config
     assert later.state == "suppressed"
 
 
+def test_a_soft_bounce_is_recorded_but_the_customer_still_gets_mail(
+    client: Any, configured: Any, make_message: Any
+) -> None:
+    message, later = message_row(make_message), message_row(make_message)
+    full_mailbox = {**bounce(message, event_id=43), "Type": "SoftBounce", "TypeCode": 4096, "Inactive": False,
+                    "Description": "mailbox full"}
+    assert esp_post(client, full_mailbox).status_code == 200
+    assert DeliveryEvent.objects.filter(message=message, kind="bounced").count() == 1
+    assert not preferences.is_suppressed("email", message.recipient)
+    later.refresh_from_db()
+    assert later.state == "pending"
+    # Without the Inactive flag, the bounce type decides; a hard bounce that deactivated the address suppresses.
+    assert esp_post(client, {**full_mailbox, "ID": 44, "Inactive": None}).status_code == 200
+    assert not preferences.is_suppressed("email", message.recipient)
+    assert esp_post(client, {**bounce(message, event_id=45), "Inactive": True}).status_code == 200
+    assert preferences.is_suppressed("email", message.recipient)
+
+
 def test_delivery_and_open_are_recorded(client: Any, configured: Any, make_message: Any) -> None:
     message = message_row(make_message)
     esp_post(client, {"RecordType": "Delivery", "MessageID": "pm-1", "Recipient": message.recipient,

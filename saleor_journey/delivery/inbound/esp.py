@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 
 #: anymail's event types after which the address must not be mailed again.
 SUPPRESSING = {"bounced": "bounced", "complained": "complaint", "unsubscribed": "unsubscribed", "rejected": "rejected"}
+#: Postmark bounce types that leave the address active (anymail reports them as "bounced" too).
+POSTMARK_TEMPORARY = {"SoftBounce", "Transient", "DnsError", "AutoResponder", "Blocked", "ChallengeVerification"}
 RECORDED = {"delivered", "opened", "clicked", "deferred", "bounced", "complained", "unsubscribed", "rejected", "failed"}
 
 
@@ -50,6 +52,16 @@ def handle_tracking(request: HttpRequest, rest: str, settings: JourneySettings) 
         raise ForgedCallbackError(f"webhook authentication failed: {exc}", status=400) from None
 
 
+def _temporary(event: AnymailTrackingEvent, esp_name: str) -> bool:
+    """A bounce the provider itself does not treat as final (a full mailbox): recorded, but the address stays."""
+    if event.event_type != "bounced" or esp_name.lower() != "postmark" or not isinstance(event.esp_event, dict):
+        return False
+    inactive = event.esp_event.get("Inactive")
+    if isinstance(inactive, bool):  # Postmark says whether it stopped sending to the address
+        return not inactive
+    return event.esp_event.get("Type") in POSTMARK_TEMPORARY
+
+
 @receiver(tracking, dispatch_uid="saleor-journey-tracking")
 def record_tracking_event(sender: Any, event: AnymailTrackingEvent, esp_name: str, **kwargs: Any) -> None:
     """Apply one tracking event to our message, if it is about one of ours and new."""
@@ -70,7 +82,7 @@ def record_tracking_event(sender: Any, event: AnymailTrackingEvent, esp_name: st
                 at=at, detail={"reject_reason": event.reject_reason, "description": (event.description or "")[:500]},
             )
             reason = SUPPRESSING.get(event.event_type)
-            if reason:
+            if reason and not _temporary(event, esp_name):
                 preferences.suppress(message.channel, message.recipient, reason=reason, source=esp_name.lower())
                 if event.event_type in ("unsubscribed", "complained"):
                     preferences.record_consent(message.channel, message.recipient, False, source=esp_name.lower(), at=at)
