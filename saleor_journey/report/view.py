@@ -152,7 +152,7 @@ def _money(amounts: list[Any], lang: str) -> str:
 def _query(request: HttpRequest) -> Query | None:
     """The page's parameters, or None when one is malformed."""
     raw_days, channel = request.GET.get("days", str(DEFAULT_DAYS)), request.GET.get("channel") or None
-    if not raw_days.isdigit() or int(raw_days) not in PERIODS:
+    if raw_days not in {str(days) for days in PERIODS}:
         return None
     if channel is not None and not CHANNEL.match(channel):
         return None

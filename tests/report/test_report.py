@@ -1,11 +1,13 @@
 """The staff report page: what a shop owner sees, who may see it, and how a browser signs in."""
 
 import re
+import warnings
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.cache.backends.base import CacheKeyWarning
 from django.test import Client
 from django.utils import timezone
 
@@ -89,6 +91,7 @@ def test_each_section_needs_the_permission_the_api_asks_for(shop: Any, token_for
     anonymous = get()  # a browser that has not signed in: the sign-in form
     assert anonymous.status_code == 200 and b'type="password"' in anonymous.content and b'id="funnel"' not in anonymous.content
     assert get(token_for(MANAGE_USERS, email="a@example.com"), days="12").status_code == 400
+    assert get(token_for(MANAGE_USERS, email="c@example.com"), days="3" * 5000).status_code == 400
     assert get(token_for(MANAGE_USERS, email="b@example.com"), channel="<script>").status_code == 400
 
 
@@ -135,3 +138,9 @@ def test_sign_in_refuses_customers_forged_cookies_other_sites_and_guessing(make_
     attempts = [Client().post(REPORT, {"email": "victim@example.com", "password": f"guess{i}"}).status_code
                 for i in range(11)]
     assert attempts == [401] * 10 + [429]
+    assert Client().post(REPORT, {"email": "VICTIM@example.com", "password": "guess"}).status_code == 429
+    very_long = "x" * 300 + "@example.com"  # longer than a memcached key may be
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert Client().post(REPORT, {"email": very_long, "password": "guess"}).status_code == 401
+    assert not [w for w in caught if issubclass(w.category, CacheKeyWarning)]
