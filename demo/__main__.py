@@ -259,7 +259,11 @@ def _pct(rate: float | None) -> str:
 
 
 def _serve(port: int, base: str) -> None:
-    from django.core.servers.basehttp import WSGIServer, get_internal_wsgi_application, run
+    from django.core.servers.basehttp import (
+        WSGIServer,
+        get_internal_wsgi_application,
+        run,
+    )
 
     print(f"\nServing on {base} - press Ctrl+C to stop (the embedded database stops with it).", flush=True)
     try:

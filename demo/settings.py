@@ -9,7 +9,7 @@ broker to the worker the demo starts.
 import os
 from urllib.parse import unquote, urlsplit
 
-from tests.settings import *  # noqa: F403 - the contract double of Saleor and the plugin's entry point
+from tests.settings import *
 
 _url = urlsplit(os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/journey_demo"))
 _query = dict(part.split("=", 1) for part in _url.query.split("&") if "=" in part)

@@ -160,9 +160,8 @@ class Shop:
             self.tally.add("product views")
 
     def cart(self, email: str, now: datetime) -> Any:
-        from saleor.checkout.models import Checkout, CheckoutLine
-
         from saleor.account.models import Address
+        from saleor.checkout.models import Checkout, CheckoutLine
 
         user = self.users.get(email)
         address = Address.objects.create(phone=self.phones[email]) if email in self.phones else None

@@ -13,7 +13,7 @@ COMMANDS_DIR = ROOT / "saleor_journey" / "management" / "commands"
 def commands() -> list[list[str]]:
     """Each command of the ```sh blocks, as words, without comments, continuations or VAR=value prefixes."""
     found = []
-    for block in re.findall(r"```(?:sh|bash|shell)\n(.*?)```", README, flags=re.S):
+    for block in re.findall(r"```(?:sh|bash|shell)\n(.*?)```", README, flags=re.DOTALL):
         for line in block.replace("\\\n", " ").splitlines():
             words = shlex.split(line, comments=True)
             while words and re.match(r"^[A-Z_]+=", words[0]):

@@ -23,11 +23,17 @@ from django.conf import settings as django_settings
 from django.db import connection, transaction
 
 from .. import clock as journey_clock
-
 from .. import signals
 from ..config import JourneySettings
 from ..exceptions import PermanentSendError, SendError, TransientSendError
-from ..models import Consent, DeliveryEvent, MessageChannel, MessageState, ScheduledMessage, Suppression
+from ..models import (
+    Consent,
+    DeliveryEvent,
+    MessageChannel,
+    MessageState,
+    ScheduledMessage,
+    Suppression,
+)
 from ..routes import TWILIO_STATUS, UNSUBSCRIBE, plugin_url
 from . import flows, preferences, rendering, timing
 from .addresses import address_hash, normalise_recipient

@@ -22,11 +22,11 @@ from babel.numbers import format_currency, format_decimal, format_percent
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from .. import clock as journey_clock
+from ..core.stages import Stage
 from ..delivery import rendering
 from ..graphql import metrics
 from ..graphql.queries import FUNNEL
 from ..graphql.requestor import AuthenticationFailed, Permission, Requestor
-from ..core.stages import Stage
 from ..services import figures, ratelimit
 from . import charts
 from .labels import LABELS, language_of

@@ -17,7 +17,8 @@ from django.test import Client
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
 from tests.flows.test_flows import flows_manager, messages, send_due  # noqa: F401
-from tests.graphql.conftest import MANAGE_ORDERS, MANAGE_USERS, URL as API
+from tests.graphql.conftest import MANAGE_ORDERS, MANAGE_USERS
+from tests.graphql.conftest import URL as API
 from tests.report.test_report import REPORT, shop  # noqa: F401
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / ".artifacts" / "screenshots"

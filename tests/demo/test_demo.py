@@ -8,7 +8,6 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,7 +21,7 @@ def demo(tmp_path: Path, *args: str, **env: str) -> subprocess.Popen[str]:
 
 
 def fetch(url: str) -> tuple[int, str]:
-    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - a local URL the demo printed
+    with urllib.request.urlopen(url, timeout=10) as response:
         return response.status, response.read().decode()
 
 
@@ -40,10 +39,10 @@ def test_the_demo_replays_a_shop_prints_the_funnel_and_serves_its_pages(tmp_path
         output = "".join(lines)
         base = re.search(r"Serving on (http://127\.0\.0\.1:\d+)", output).group(1)  # type: ignore[union-attr]
         assert "embedded PostgreSQL" in output
-        funnel = dict(re.findall(r"^  (awareness|consideration|purchase|retention|advocacy|lapsed) +(\d+)", output, re.M))
+        funnel = dict(re.findall(r"^  (awareness|consideration|purchase|retention|advocacy|lapsed) +(\d+)", output, re.MULTILINE))
         assert set(funnel) == {"awareness", "consideration", "purchase", "retention", "advocacy", "lapsed"}
         assert int(funnel["purchase"]) + int(funnel["retention"]) > 0
-        sent = {flow: int(n) for flow, n in re.findall(r"^  (\w+) +started +\d+ +sent +(\d+)", output, re.M)}
+        sent = {flow: int(n) for flow, n in re.findall(r"^  (\w+) +started +\d+ +sent +(\d+)", output, re.MULTILINE)}
         for flow in ("abandoned_cart", "post_purchase", "review_request", "welcome"):
             assert sent[flow] > 0, f"{flow} sent nothing:\n{output}"
         for path in ("/plugins/global/saleor.journey/report/", "/plugins/global/saleor.journey/graphql/", "/outbox/"):
@@ -61,7 +60,7 @@ def test_the_demo_replays_a_shop_prints_the_funnel_and_serves_its_pages(tmp_path
         token = (tmp_path / "staff-token.txt").read_text().strip()
         request = urllib.request.Request(f"{base}/plugins/global/saleor.journey/report/",
                                          headers={"Authorization": f"Bearer {token}"})
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=10) as response:
             report = response.read().decode()
         assert f'data-key="purchase" data-value="{funnel["purchase"]}"' in report
         # The provider's delivery reports came back through the plugin's tracking webhook.
@@ -83,7 +82,7 @@ def test_with_a_database_url_and_a_broker_the_demo_sends_through_a_celery_worker
     assert process.returncode == 0, output
     assert "embedded PostgreSQL" not in output and "database journey_demo_test created" in output
     assert "Celery worker started on redis://127.0.0.1:6379/11" in output
-    sent = {flow: int(n) for flow, n in re.findall(r"^  (\w+) +started +\d+ +sent +(\d+)", output, re.M)}
+    sent = {flow: int(n) for flow, n in re.findall(r"^  (\w+) +started +\d+ +sent +(\d+)", output, re.MULTILINE)}
     assert sent["abandoned_cart"] > 0 and sent["welcome"] > 0, output
     log = (tmp_path / "worker.log").read_text()
     assert "saleor_journey.send_messages" in log and "succeeded" in log
