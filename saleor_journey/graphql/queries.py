@@ -137,7 +137,8 @@ class ProductRating(graphene.ObjectType):
 def period_of(period: Any) -> tuple[date, date, datetime, datetime]:
     """The whole UTC days a period covers: (first day, last day, start of the first, end of the last)."""
     now = journey_clock.now()
-    start, end = (now - timedelta(days=30), now) if period is None else (period.gte, period.lte or now)
+    # By default the last 30 whole UTC days, today included (as the report's default).
+    start, end = (now - timedelta(days=29), now) if period is None else (period.gte, period.lte or now)
     if start.tzinfo is None or end.tzinfo is None:
         raise InvalidInput("period: give times with a time zone (e.g. 2026-11-01T00:00:00Z).", "period")
     if end < start:
@@ -165,11 +166,11 @@ class Query(graphene.ObjectType):
         sort_by=CustomerJourneySortingInput(), description="Needs MANAGE_USERS. At most 100 per page.",
     )
     journey_funnel = graphene.Field(
-        JourneyFunnel, channel=graphene.String(), period=PeriodInput(description="Default: the last 30 days."),
+        JourneyFunnel, channel=graphene.String(), period=PeriodInput(description="Default: the last 30 whole UTC days, today included."),
         description="Customers per stage now, and who moved through the stages during the period. Needs MANAGE_USERS.",
     )
     journey_metrics = graphene.Field(
-        metrics.JourneyMetrics, channel=graphene.String(), period=PeriodInput(description="Default: the last 30 days."),
+        metrics.JourneyMetrics, channel=graphene.String(), period=PeriodInput(description="Default: the last 30 whole UTC days, today included."),
         description="What the flows sent and achieved, with recovered revenue. Needs MANAGE_ORDERS.",
     )
     scheduled_messages = relay.ConnectionField(

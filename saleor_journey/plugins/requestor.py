@@ -43,11 +43,11 @@ def identify(request: Any) -> Requestor:
 class StaffSessions:
     """Browser sign-in for the staff report: Saleor's staff email and password, then a signed cookie.
 
-    The cookie holds the user's id and Saleor's ``jwt_token_key``, signed with
-    Saleor's SECRET_KEY; Saleor changes that key when the password changes or
-    every token is revoked, which ends these sessions too. Each request loads
-    the user again, so a deactivated account or a removed permission takes
-    effect at once.
+    The cookie holds the user's id, Saleor's ``jwt_token_key`` (changed when
+    every token is revoked) and a keyed hash of the password hash (changed by
+    any password change or reset, as Django's own sessions do), signed with
+    Saleor's SECRET_KEY. Each request loads the user again, so a deactivated
+    account, a new password or a removed permission takes effect at once.
     """
 
     cookie = "journey_report"
@@ -60,18 +60,25 @@ class StaffSessions:
         from django.core import signing
 
         user_model = get_user_model()
-        user = user_model.objects.filter(email__iexact=email.strip()).first()
+        user = user_model.objects.filter(email__iexact=email).first()
         if user is None:
             user_model().set_password(password)  # the same work as a real check, so timing says nothing
             return None
         if not (user.check_password(password) and user.is_active and user.is_staff):
             return None
-        return signing.dumps({"u": user.pk, "k": user.jwt_token_key}, salt=self._salt, compress=False)
+        return signing.dumps({"u": user.pk, "k": user.jwt_token_key, "p": self._password_mark(user)},
+                             salt=self._salt, compress=False)
+
+    def _password_mark(self, user: Any) -> str:
+        from django.utils.crypto import salted_hmac
+
+        return salted_hmac(self._salt, user.password, algorithm="sha256").hexdigest()
 
     def requestor(self, value: str | None) -> Requestor:
         """Who a cookie value signs in (anonymous when it is missing, expired, forged or revoked)."""
         from django.contrib.auth import get_user_model
         from django.core import signing
+        from django.utils.crypto import constant_time_compare
 
         if not value:
             return ANONYMOUS
@@ -82,5 +89,7 @@ class StaffSessions:
         user = get_user_model().objects.filter(pk=claims.get("u")).first()
         if user is None or not user.is_active or not user.is_staff or user.jwt_token_key != claims.get("k"):
             return ANONYMOUS
+        if not constant_time_compare(self._password_mark(user), str(claims.get("p", ""))):
+            return ANONYMOUS  # the password changed since this browser signed in
         granted = frozenset(p.value for p in Permission if user.has_perm(p.value))
         return Requestor(kind="staff", user_id=user.pk, email=user.email, permissions=granted)

@@ -14,7 +14,7 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any, Protocol
 from urllib.parse import urlencode, urlsplit
 
@@ -27,6 +27,7 @@ from ..delivery import rendering
 from ..graphql import metrics
 from ..graphql.queries import FUNNEL
 from ..graphql.requestor import AuthenticationFailed, Permission, Requestor
+from ..routes import PLUGIN_ID, REPORT
 from ..services import figures, ratelimit
 from . import charts
 from .labels import LABELS, language_of
@@ -34,8 +35,11 @@ from .labels import LABELS, language_of
 PERIODS = (7, 30, 90, 365)
 DEFAULT_DAYS = 30
 CHANNEL = re.compile(r"^[-a-zA-Z0-9_]{1,255}$")
-#: Sign-in attempts per client address and email in a quarter of an hour.
+#: Sign-in attempts in a quarter of an hour: for one account (from anywhere), and from one client address.
 SIGN_IN_ATTEMPTS = 10
+SIGN_IN_ATTEMPTS_PER_ADDRESS = 30
+#: Where the report lives, whichever of Saleor's plugin routes reached it (the cookie's path).
+PAGE_PATH = f"/plugins/global/{PLUGIN_ID}{REPORT}"
 
 
 class Sessions(Protocol):
@@ -63,7 +67,7 @@ def handle(
 ) -> HttpResponse:
     query = _query(request)
     if request.method == "POST":
-        return _post(request, sessions, query)
+        return _post(request, sessions, query, settings)
     if request.method not in ("GET", "HEAD"):
         return HttpResponse(status=405, headers={"Allow": "GET, POST"})
     if query is None:
@@ -117,8 +121,9 @@ def report(query: Query, customers: bool, orders: bool, settings: Any = None) ->
         context["legend"] = [(charts.COLOURS[key], label, sum(values)) for key, (label, values) in series.items()]
     if orders:
         promoter = settings.policy.advocacy_min_rating if settings is not None else 4
-        start = now.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=query.days - 1)
+        start = datetime.combine(first, time(), UTC)
         m = metrics.compute(total, start, start + timedelta(days=query.days), promoter)
+        context["promoter_rating"] = promoter
         context["recovery"] = {"carts": m.abandoned_carts, "recovered": m.carts_recovered,
                                "rate": _percent(m.recovery_rate, query.lang), "revenue": _money(m.recovered_revenue, query.lang)}
         context["flows"] = [
@@ -154,12 +159,12 @@ def _query(request: HttpRequest) -> Query | None:
     raw_days, channel = request.GET.get("days", str(DEFAULT_DAYS)), request.GET.get("channel") or None
     if raw_days not in {str(days) for days in PERIODS}:
         return None
-    if channel is not None and not CHANNEL.match(channel):
+    if channel is not None and not CHANNEL.fullmatch(channel):
         return None
     return Query(int(raw_days), channel, language_of(request.GET.get("lang"), request.headers.get("Accept-Language")))
 
 
-def _post(request: HttpRequest, sessions: Sessions, query: Query | None) -> HttpResponse:
+def _post(request: HttpRequest, sessions: Sessions, query: Query | None, settings: Any = None) -> HttpResponse:
     """Sign in or out; only from this page (a browser's Origin, when sent, must be this host)."""
     query = query or Query(DEFAULT_DAYS, None, "en")
     origin = request.headers.get("Origin")
@@ -168,19 +173,27 @@ def _post(request: HttpRequest, sessions: Sessions, query: Query | None) -> Http
     target = query.url(request.path)
     if request.POST.get("action") == "sign_out":
         response = HttpResponseRedirect(target, status=303)
-        response.delete_cookie(sessions.cookie, path=request.path, samesite="Strict")
+        response.delete_cookie(sessions.cookie, path=PAGE_PATH, samesite="Strict")
         return response
-    email, password = request.POST.get("email", "")[:254], request.POST.get("password", "")[:4096]
+    # One spelling of the address for the lookup and the counters, so spaces or capitals buy no extra tries.
+    email, password = request.POST.get("email", "").strip().lower()[:254], request.POST.get("password", "")[:4096]
     client = request.META.get("REMOTE_ADDR", "")
-    if not ratelimit.allowed(f"journey-report-sign-in:{client}:{email.lower()}", SIGN_IN_ATTEMPTS, 900):
+    if not (ratelimit.allowed(f"journey-report-sign-in:account:{email}", SIGN_IN_ATTEMPTS, 900)
+            and ratelimit.allowed(f"journey-report-sign-in:address:{client}", SIGN_IN_ATTEMPTS_PER_ADDRESS, 900)):
         return _sign_in_page(query, request.path, error=LABELS[query.lang]["too_many"], status=429)
     value = sessions.sign_in(email, password) if email and password else None
     if value is None:
         return _sign_in_page(query, request.path, error=LABELS[query.lang]["wrong_credentials"], status=401)
     response = HttpResponseRedirect(target, status=303)
-    response.set_cookie(sessions.cookie, value, max_age=sessions.max_age, path=request.path,
-                        secure=request.is_secure(), httponly=True, samesite="Strict")
+    response.set_cookie(sessions.cookie, value, max_age=sessions.max_age, path=PAGE_PATH,
+                        secure=request.is_secure() or _public_https(settings), httponly=True, samesite="Strict")
     return response
+
+
+def _public_https(settings: Any) -> bool:
+    """Whether the shop's public address is https (TLS may end at a proxy in front of Saleor)."""
+    delivery = getattr(settings, "delivery", None)
+    return str(getattr(delivery, "public_base_url", None) or "").startswith("https://")
 
 
 def _sign_in_page(query: Query | None, path: str, error: str | None, status: int) -> HttpResponse:

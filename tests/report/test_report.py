@@ -71,6 +71,7 @@ def test_the_report_shows_the_figures_the_api_gives(shop: Any, token_for: Any) -
     assert row(html, "flow-results", "abandoned_cart") == ["Abandoned cart", "2", "2", "0", "2", "1", "€59.90"]
     assert (drawn["5"], drawn["4"], drawn["3"], drawn["2"], drawn["1"]) == (1, 1, 0, 1, 0)
     assert 'id="reviews-received">3<' in html
+    assert "4★ and above <b>66.7%</b>" in html  # the advocacy rating of the configuration (default 4)
     assert '<g class="series" data-key="purchase" data-total="1">' in html  # anna entered purchase today
     assert response["Content-Security-Policy"].startswith("default-src 'none'")
     assert "<script" not in html
@@ -99,6 +100,7 @@ def test_each_section_needs_the_permission_the_api_asks_for(
     assert get(token_for(MANAGE_USERS, email="a@example.com"), days="12").status_code == 400
     assert get(token_for(MANAGE_USERS, email="c@example.com"), days="3" * 5000).status_code == 400
     assert get(token_for(MANAGE_USERS, email="b@example.com"), channel="<script>").status_code == 400
+    assert get(token_for(MANAGE_USERS, email="d@example.com"), channel="it\n").status_code == 400
 
 
 def test_a_browser_signs_in_with_the_staff_account_and_out_again(shop: Any, make_user: Any) -> None:
@@ -114,16 +116,20 @@ def test_a_browser_signs_in_with_the_staff_account_and_out_again(shop: Any, make
     assert signed_in.status_code == 303 and signed_in["Location"] == f"{REPORT}?days=7&lang=en"
     cookie = signed_in.cookies["journey_report"]
     assert cookie["httponly"] and cookie["samesite"] == "Strict" and cookie["path"] == REPORT
+    assert cookie["secure"]  # the shop's public address is https
     page = get(client=browser, days="7")
     assert page.status_code == 200 and bars(page.content.decode())["purchase"] == 1
 
-    owner.set_password("a new password")  # Saleor rotates the token key with the password
-    owner.jwt_token_key = "rotated12345"
-    owner.save()
+    owner.set_password("a new password")  # Saleor's passwordChange: the token key stays, the session must not
+    owner.save(update_fields=["password"])
     assert b'type="password"' in get(client=browser).content
 
     browser.post(REPORT, {"email": "owner@example.com", "password": "a new password"})
     assert get(client=browser).status_code == 200
+    owner.jwt_token_key = "rotated12345"  # Saleor's tokensDeactivateAll
+    owner.save(update_fields=["jwt_token_key"])
+    assert b'type="password"' in get(client=browser).content
+    browser.post(REPORT, {"email": "owner@example.com", "password": "a new password"})
     signed_out = browser.post(REPORT, {"action": "sign_out"})
     assert signed_out.status_code == 303 and signed_out.cookies["journey_report"].value == ""
     assert b'type="password"' in get(client=browser).content
@@ -144,9 +150,19 @@ def test_sign_in_refuses_customers_forged_cookies_other_sites_and_guessing(make_
     attempts = [Client().post(REPORT, {"email": "victim@example.com", "password": f"guess{i}"}).status_code
                 for i in range(11)]
     assert attempts == [401] * 10 + [429]
-    assert Client().post(REPORT, {"email": "VICTIM@example.com", "password": "guess"}).status_code == 429
+    for spelling in ("VICTIM@example.com", " victim@example.com\t"):  # no fresh allowance for another spelling
+        assert Client().post(REPORT, {"email": spelling, "password": "guess"}).status_code == 429
     very_long = "x" * 300 + "@example.com"  # longer than a memcached key may be
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         assert Client().post(REPORT, {"email": very_long, "password": "guess"}).status_code == 401
     assert not [w for w in caught if issubclass(w.category, CacheKeyWarning)]
+
+
+def test_one_address_cannot_try_passwords_across_many_accounts(make_user: Any) -> None:
+    activate_plugin([])
+    spray = [Client().post(REPORT, {"email": f"staff{i}@example.com", "password": "Summer2026!"},
+                           REMOTE_ADDR="203.0.113.9").status_code for i in range(31)]
+    assert spray == [401] * 30 + [429]
+    assert Client().post(REPORT, {"email": "staff0@example.com", "password": "x"},
+                         REMOTE_ADDR="198.51.100.7").status_code == 401  # others are not locked out
