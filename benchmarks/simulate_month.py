@@ -22,7 +22,6 @@ send-time re-checks and message contents are real. Database: journey_simulation.
 """
 
 import argparse
-import math
 import multiprocessing
 import os
 import random
@@ -44,22 +43,14 @@ os.environ["RELIABILITY_DB"] = os.environ.get("SIMULATION_DB", "journey_simulati
 import reliability  # noqa: E402 - the same database set-up and plugin configuration
 import simclock  # noqa: E402
 
+from demo.shop import RATINGS, poisson  # noqa: E402 - the demo's arrivals and rating mix
+
 PRICE = Decimal("19.90")
-RATINGS = [5] * 45 + [4] * 25 + [3] * 12 + [2] * 8 + [1] * 10  # a typical J-shaped distribution
 #: Carts each customer starts in a month, on average.
 CARTS_PER_CUSTOMER_MONTH = 0.45
 #: Messages per claim: small, so the delivery processes share an hour's messages.
 CLAIM = 10
 _dispatcher: Any = None
-
-
-def _poisson(rnd: random.Random, mean: float) -> int:
-    """How many independent arrivals in an hour with ``mean`` expected (Knuth's method; small means only)."""
-    limit, count, product = math.exp(-mean), 0, rnd.random()
-    while product > limit:
-        count += 1
-        product *= rnd.random()
-    return count
 
 
 def deliver_due(at: datetime) -> int:
@@ -260,7 +251,7 @@ def simulate(
         simclock.set_now(now)
         if hour % 24 == 0:
             settle_lapsed_journeys.run()
-        for _ in range(_poisson(rnd, carts_per_hour)):  # new carts this hour
+        for _ in range(poisson(rnd, carts_per_hour)):  # new carts this hour
             who = rnd.choice(shop.people)
             checkout = shop.cart(who, now)
             if rnd.random() < 0.35:  # buys right away
