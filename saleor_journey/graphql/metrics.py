@@ -9,11 +9,16 @@ reviews carry no channel and are counted for the whole shop.
 from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import graphene
 
 from ..core.flows import ABANDONED_CART, FLOWS
+from ..core.stages import Stage
 from ..services.figures import Figures
+
+#: The order of the funnel; lapsed is reported beside it.
+FUNNEL = (Stage.AWARENESS, Stage.CONSIDERATION, Stage.PURCHASE, Stage.RETENTION, Stage.ADVOCACY)
 
 
 class Money(graphene.ObjectType):
@@ -66,6 +71,22 @@ def _rate(part: Decimal | int, whole: Decimal | int) -> float | None:
 
 def _money(amounts: dict[str, Decimal]) -> list[Money]:
     return [Money(currency=currency, amount=amount) for currency, amount in sorted(amounts.items())]
+
+
+def funnel_steps(figures: Figures) -> list[tuple[Stage, int, int, float | None]]:
+    """Per funnel stage: customers in it now, customers who reached it in the period, and the share of the stage before."""
+    steps, previous = [], None
+    for stage in FUNNEL:
+        reached = int(figures.get(f"entered:{stage.value}"))
+        rate = None if not previous else round(reached / previous, 4)
+        steps.append((stage, figures.stage_counts.get(stage.value, 0), reached, rate))
+        previous = reached
+    return steps
+
+
+def promoter_rating(settings: Any) -> int:
+    """The lowest rating that counts as a promoter: the configured advocacy rating (default 4)."""
+    return settings.policy.advocacy_min_rating if settings is not None else 4
 
 
 def compute(figures: Figures, start: datetime, end: datetime, promoter_rating: int) -> JourneyMetrics:

@@ -18,8 +18,6 @@ from .errors import InvalidInput, PermissionDenied
 from .pagination import Page, PaginationError, paginate
 from .requestor import Permission
 
-#: The order of the funnel; lapsed is reported beside it.
-FUNNEL = (Stage.AWARENESS, Stage.CONSIDERATION, Stage.PURCHASE, Stage.RETENTION, Stage.ADVOCACY)
 #: The longest period a KPI query may cover.
 MAX_PERIOD = timedelta(days=366)
 
@@ -220,13 +218,8 @@ class Query(graphene.ObjectType):
         require(info, Permission.MANAGE_USERS)
         first, last, start, end = period_of(period)
         found = figures.figures_for(first, last, channel)
-        stages, previous = [], None
-        for stage in FUNNEL:
-            count = int(found.get(f"entered:{stage.value}"))
-            rate = None if previous in (None, 0) else round(count / previous, 4)
-            stages.append(FunnelStage(stage=stage.value, customers=found.stage_counts.get(stage.value, 0),
-                                      reached=count, conversion_rate=rate))
-            previous = count
+        stages = [FunnelStage(stage=stage.value, customers=customers, reached=reached, conversion_rate=rate)
+                  for stage, customers, reached, rate in metrics.funnel_steps(found)]
         return JourneyFunnel(period_start=start, period_end=end, as_of=found.as_of, stages=stages,
                              lapsed=found.stage_counts.get(Stage.LAPSED.value, 0))
 
@@ -234,8 +227,7 @@ class Query(graphene.ObjectType):
     def resolve_journey_metrics(root: Any, info: Any, channel: str | None = None, period: Any = None) -> Any:
         require(info, Permission.MANAGE_ORDERS)
         first, last, start, end = period_of(period)
-        settings = info.context.settings
-        promoter = settings.policy.advocacy_min_rating if settings is not None else 4
+        promoter = metrics.promoter_rating(info.context.settings)
         return metrics.compute(figures.figures_for(first, last, channel), start, end, promoter)
 
     @staticmethod

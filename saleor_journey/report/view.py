@@ -25,7 +25,6 @@ from .. import clock as journey_clock
 from ..core.stages import Stage
 from ..delivery import rendering
 from ..graphql import metrics
-from ..graphql.queries import FUNNEL
 from ..graphql.requestor import AuthenticationFailed, Permission, Requestor
 from ..routes import PLUGIN_ID, REPORT
 from ..services import figures, ratelimit
@@ -102,16 +101,12 @@ def report(query: Query, customers: bool, orders: bool, settings: Any = None) ->
     context: dict[str, Any] = {"t": t, "query": query, "first": first, "last": last, "as_of": found.as_of,
                                "customers_visible": customers, "orders_visible": orders}
     if customers:
-        stages = [*FUNNEL, Stage.LAPSED]
+        stages = [*metrics.FUNNEL, Stage.LAPSED]
         context["funnel"] = charts.bars(t["funnel_title"], [
             charts.Bar(s.value, t["stage"][s.value], found.stage_counts.get(s.value, 0)) for s in stages
         ], charts.COLOURS)
-        reached, previous = [], None
-        for stage in FUNNEL:
-            count = int(total.get(f"entered:{stage.value}"))
-            rate = _percent(count / previous if previous else None, query.lang)
-            reached.append({"key": stage.value, "stage": t["stage"][stage.value], "reached": count, "rate": rate})
-            previous = count
+        reached = [{"key": stage.value, "stage": t["stage"][stage.value], "reached": count,
+                    "rate": _percent(rate, query.lang)} for stage, _now, count, rate in metrics.funnel_steps(total)]
         context["reached"] = reached
         series = {
             s.value: (t["stage"][s.value], [int(found.days.get(d, {}).get(f"entered:{s.value}", 0)) for d in days])
@@ -120,7 +115,7 @@ def report(query: Query, customers: bool, orders: bool, settings: Any = None) ->
         context["movements"] = charts.lines(t["movements_title"], days, series)
         context["legend"] = [(charts.COLOURS[key], label, sum(values)) for key, (label, values) in series.items()]
     if orders:
-        promoter = settings.policy.advocacy_min_rating if settings is not None else 4
+        promoter = metrics.promoter_rating(settings)
         start = datetime.combine(first, time(), UTC)
         m = metrics.compute(total, start, start + timedelta(days=query.days), promoter)
         context["promoter_rating"] = promoter
