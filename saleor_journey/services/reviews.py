@@ -5,12 +5,10 @@ accept and refuse exactly the same things. Review text is untrusted: it is
 length-limited here and escaped wherever it is shown.
 """
 
-import hashlib
 import logging
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 
 from .. import clock as journey_clock
@@ -18,6 +16,7 @@ from ..config import JourneySettings
 from ..core.events import EventKind, JourneyEvent, Subject
 from ..delivery.outbox import MessageSpec, schedule
 from ..models import ProductReview
+from . import ratelimit
 
 logger = logging.getLogger(__name__)
 
@@ -58,12 +57,7 @@ def clean(rating: Any, title: str | None, text: str | None) -> ReviewInput:
 
 def attempt_allowed(token: str) -> bool:
     """Count an attempt with this token; False once it has been tried too often this hour."""
-    key = "journey-review:" + hashlib.sha256(token.encode()).hexdigest()
-    attempts = cache.get_or_set(key, 0, timeout=3600)
-    if attempts >= ATTEMPTS_PER_HOUR:
-        return False
-    cache.incr(key)
-    return True
+    return ratelimit.allowed(f"journey-review:{token}", ATTEMPTS_PER_HOUR, 3600)  # the key is hashed there
 
 
 def already_reviewed(claims: dict[str, Any]) -> bool:
