@@ -1,7 +1,7 @@
 """The demo's own pages: an index with the links and the outbox of what the shop sent (from the local sinks)."""
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -52,7 +52,7 @@ def sent() -> list[Sent]:
             message = queue.pop(0) if queue else None
             out.append(Sent(0, "whatsapp" if to.startswith("whatsapp:") else "sms", to, "", body.get("Body", ""), "", message))
     out.sort(key=lambda s: s.message.sent_at if s.message and s.message.sent_at else datetime.min.replace(tzinfo=UTC))
-    return [Sent(i + 1, *(getattr(s, f) for f in ("channel", "to", "subject", "text", "html", "message"))) for i, s in enumerate(out)]
+    return [replace(s, number=i + 1) for i, s in enumerate(out)]
 
 
 PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
