@@ -41,6 +41,8 @@ setup(
             "django-celery-beat>=2.8,<3",
             "playwright>=1.50,<2",  # drives Debian's chromium in the browser test; no browser download
             "pgserver>=0.1.4,<0.2",  # the demo's embedded PostgreSQL (the README test runs the demo)
+            "dj-email-url>=1,<2",  # the double's settings read EMAIL_URL as Saleor's do
+            "prices>=1.1,<2",  # the double's checkout prices are Saleor's TaxedMoney
         ],
         # scripts/demo: Saleor's contract double, an embedded PostgreSQL, Redis only with CELERY_BROKER_URL.
         "demo": [
@@ -48,6 +50,8 @@ setup(
             "django-celery-beat>=2.8,<3",
             "redis>=5,<6",
             "pgserver>=0.1.4,<0.2",
+            "dj-email-url>=1,<2",
+            "prices>=1.1,<2",
         ],
     },
     entry_points={

@@ -6,8 +6,11 @@ pieces (``POSTGRES_HOST`` ...) and ``CELERY_BROKER_URL``.
 
 import os
 import sys
+from datetime import timedelta
 from importlib.metadata import entry_points
 from pathlib import Path
+
+import dj_email_url
 
 CONTRACT = Path(__file__).resolve().parent / "contract"
 if str(CONTRACT) not in sys.path:
@@ -75,6 +78,30 @@ JOURNEY_LEASE_SECONDS = float(os.environ.get("JOURNEY_LEASE_SECONDS", "60"))
 if os.environ.get("JOURNEY_FAKE_CLOCK") == "1":
     JOURNEY_CLOCK = "tests.fakeclock.now"
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "redis://127.0.0.1:6379/14")
+# As Saleor's test settings (saleor/tests/settings.py): a task's query on the writer database outside
+# allow_writer() raises UnsafeWriterAccessError (production only logs it).
+CELERY_RESTRICT_WRITER_METHOD = "saleor.core.db.connection.restrict_writer"
+
+# Saleor's checkout lifetimes (saleor/settings.py: ANONYMOUS/USER/EMPTY_CHECKOUTS_TIMEDELTA) and the
+# completion lock (CHECKOUT_COMPLETION_LOCK_TIME, seconds, "3 minutes" by default).
+ANONYMOUS_CHECKOUTS_TIMEDELTA = timedelta(days=30)
+USER_CHECKOUTS_TIMEDELTA = timedelta(days=90)
+EMPTY_CHECKOUTS_TIMEDELTA = timedelta(hours=6)
+CHECKOUT_COMPLETION_LOCK_TIME = 180
+CHECKOUT_PRICES_TTL = timedelta(hours=1)
+
+# Saleor's email (saleor/settings.py:166-184): EMAIL_BACKEND comes from EMAIL_URL and is "" without it.
+EMAIL_URL = os.environ.get("EMAIL_URL")
+_email = dj_email_url.parse(EMAIL_URL or "")
+EMAIL_BACKEND = _email.get("EMAIL_BACKEND", "")
+EMAIL_HOST = _email.get("EMAIL_HOST", "")
+EMAIL_PORT = str(_email.get("EMAIL_PORT", ""))
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@example.com")
+# Saleor's PUBLIC_URL (settings.py:202): where customers reach the API; build_absolute_uri uses it.
+PUBLIC_URL = os.environ.get("PUBLIC_URL") or None
 
 LOGGING = {
     "version": 1,

@@ -16,7 +16,7 @@ class EventKind(StrEnum):
     CHECKOUT_CREATED = "checkout_created"
     CART_UPDATED = "cart_updated"
     CART_EMPTIED = "cart_emptied"
-    CHECKOUT_DELETED = "checkout_deleted"
+    CHECKOUT_DELETED = "checkout_deleted"  # no longer recorded (no receiver on checkouts); kept for stored rows
     ORDER_PLACED = "order_placed"
     ORDER_PAID = "order_paid"
     ORDER_FULFILLED = "order_fulfilled"

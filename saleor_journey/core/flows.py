@@ -152,8 +152,8 @@ def plan(
                        "currency": payload.get("currency"), "total": payload.get("total")}
             actions += _sequence(ABANDONED_CART, f"checkout:{checkout}", settings.abandoned_cart, event.occurred_at,
                                  who, context, restart=True)
-    elif kind in (EventKind.CART_EMPTIED, EventKind.CHECKOUT_DELETED) and checkout:
-        actions.append(Cancel(ABANDONED_CART, f"checkout:{checkout}", "cart emptied" if kind is EventKind.CART_EMPTIED else "checkout deleted"))
+    elif kind is EventKind.CART_EMPTIED and checkout:
+        actions.append(Cancel(ABANDONED_CART, f"checkout:{checkout}", "cart emptied"))
     elif kind is EventKind.ORDER_PLACED:
         if checkout:
             actions.append(Cancel(ABANDONED_CART, f"checkout:{checkout}", "order placed"))

@@ -122,20 +122,6 @@ def checkout_event(checkout: Any, kind: EventKind, now: datetime) -> tuple[Journ
     return event, checkout_lines_read(checkout)
 
 
-def checkout_deleted(checkout: Any, now: datetime) -> JourneyEvent | None:
-    token = checkout.pk
-    subject = _subject(checkout.user_id, checkout.email, f"deleted checkout {str(token)[:8]}…")
-    if subject is None:
-        return None
-    return JourneyEvent(
-        kind=EventKind.CHECKOUT_DELETED,
-        subject=subject,
-        dedupe_key=f"checkout:{token}:deleted",
-        occurred_at=now,
-        channel=_cached_slug(checkout),
-        payload={"checkout": str(token)},
-    )
-
 
 # Orders ------------------------------------------------------------------
 

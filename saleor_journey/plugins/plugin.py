@@ -23,7 +23,7 @@ from ..report import view as report_view
 from ..routes import GRAPHQL, PLUGIN_ID, REPORT
 from ..services.erasure import erase_person
 from ..services.recording import ExtraRead, JourneyRecorder, StageMirror
-from . import consent, events, flow_support, form  # noqa: F401 - flow_support registers send-time checks
+from . import consent, events, flow_support, form, runtime  # noqa: F401 - flow_support registers send-time checks
 from .requestor import StaffSessions, identify
 
 logger = logging.getLogger(__name__)
@@ -77,13 +77,14 @@ class JourneyPlugin(BasePlugin):
     def _record(self, hook: str, build: Callable[[], Any]) -> None:
         """Run one hook's work; log and swallow any failure so Saleor's request goes on."""
         try:
-            built = build()
-            if built is None:
-                return
-            event, reads = built if isinstance(built, tuple) else (built, ())
-            if isinstance(reads, ExtraRead):
-                reads = (reads,)
-            self.recorder.record(event, reads)
+            with runtime.writer_allowed():  # hooks also run inside Saleor's tasks (accountRegister, order expiry)
+                built = build()
+                if built is None:
+                    return
+                event, reads = built if isinstance(built, tuple) else (built, ())
+                if isinstance(reads, ExtraRead):
+                    reads = (reads,)
+                self.recorder.record(event, reads)
         except Exception:
             logger.exception("journey: %s hook failed; Saleor's request continues", hook)
 
@@ -121,7 +122,8 @@ class JourneyPlugin(BasePlugin):
             key = self.settings.delivery.consent_metadata_key
             for metadata in (getattr(owner, "metadata", None), getattr(owner, "private_metadata", None)):
                 if metadata and key in metadata:
-                    consent.record_from_metadata(metadata, key, email, self._now(), source=f"saleor:{hook}")
+                    with runtime.writer_allowed():
+                        consent.record_from_metadata(metadata, key, email, self._now(), source=f"saleor:{hook}")
         except Exception:
             logger.exception("journey: %s consent recording failed; Saleor's request continues", hook)
 
@@ -135,7 +137,8 @@ class JourneyPlugin(BasePlugin):
 
     def _erase(self, hook: str, user: Any) -> None:
         try:
-            erase_person(user.pk, getattr(user, "email", None))
+            with runtime.writer_allowed():
+                erase_person(user.pk, getattr(user, "email", None))
         except Exception:
             logger.exception("journey: %s erasure failed for user %s", hook, getattr(user, "pk", None))
 

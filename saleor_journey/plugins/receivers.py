@@ -1,10 +1,15 @@
 """Django signal receivers for what Saleor has no hook for.
 
-Saleor's nightly ``delete_expired_checkouts`` deletes checkouts without any
-plugin hook, so a ``post_delete`` receiver records it; a ``post_delete`` on the
-user erases the journey even when the deletion bypassed the plugin hooks.
-Both senders are lazy ``"app_label.Model"`` references, so this module does
-not import Saleor and connects only where Saleor's apps are installed.
+A ``post_delete`` on the user erases the journey even when the deletion
+bypassed the plugin hooks. The sender is a lazy ``"app_label.Model"``
+reference, so this module does not import Saleor and connects only where
+Saleor's apps are installed.
+
+There is deliberately no receiver on checkouts: Saleor deletes them inside
+checkoutComplete's transaction and in the nightly ``delete_expired_checkouts``
+batches, and any ``post_delete`` receiver on ``Checkout`` turns Django's fast
+delete off for those batches (a SELECT and a signal per row). A checkout that
+is gone is noticed by the cart reminder's send-time re-check instead.
 """
 
 import logging
@@ -12,29 +17,12 @@ from typing import Any
 
 from django.apps import apps
 from django.db.models.signals import post_delete
-from .. import clock as journey_clock
 
 from ..services.erasure import erase_person
 
 logger = logging.getLogger(__name__)
 
-CHECKOUT_MODEL = "checkout.Checkout"
 USER_MODEL = "account.User"
-
-
-def checkout_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
-    try:
-        from . import events, runtime
-        from .plugin import recorder_for
-
-        settings = runtime.active_settings()
-        if settings is None:
-            return
-        event = events.checkout_deleted(instance, journey_clock.now())
-        if event is not None:
-            recorder_for(settings).record(event)
-    except Exception:
-        logger.exception("journey: recording a deleted checkout failed; the deletion goes on")
 
 
 def user_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
@@ -46,7 +34,5 @@ def user_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
 
 def connect() -> None:
     labels = {config.label for config in apps.get_app_configs()}
-    if "checkout" in labels:
-        post_delete.connect(checkout_deleted, sender=CHECKOUT_MODEL, dispatch_uid="journey-checkout-deleted")
     if "account" in labels:
         post_delete.connect(user_deleted, sender=USER_MODEL, dispatch_uid="journey-user-deleted")

@@ -22,9 +22,10 @@ def active_settings() -> JourneySettings | None:
         return _cache[1]
     from saleor.plugins.manager import get_plugins_manager
 
-    from .plugin import PLUGIN_ID
+    from ..routes import PLUGIN_ID
 
-    plugin = get_plugins_manager(allow_replica=False).get_plugin(PLUGIN_ID)
+    with writer_allowed():  # the configuration is read from the primary, as Saleor's plugin views do
+        plugin = get_plugins_manager(allow_replica=False).get_plugin(PLUGIN_ID)
     settings = plugin.settings if plugin is not None and plugin.active else None
     _cache = (now, settings)
     return settings

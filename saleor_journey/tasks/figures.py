@@ -16,8 +16,8 @@ def refresh_journey_figures() -> int:
     from ..plugins import runtime
     from ..services import figures
 
-    if runtime.active_settings() is None:
-        logger.info("journey: plugin inactive; figures not refreshed")
-        return 0
     with runtime.writer_allowed():
+        if runtime.active_settings() is None:
+            logger.info("journey: plugin inactive; figures not refreshed")
+            return 0
         return figures.refresh()

@@ -193,15 +193,6 @@ def test_user_deleted_outside_any_hook_is_erased_too(manager: Any, make_user: An
     assert not StageTransition.objects.exists()
 
 
-def test_expired_checkout_deletion_is_recorded_without_a_hook(manager: Any, make_checkout: Any) -> None:
-    from saleor.checkout.models import Checkout
-
-    checkout = make_checkout(email="anna@example.com")
-    manager.checkout_created(checkout)
-    Checkout.objects.filter(pk=checkout.pk).delete()  # Saleor's nightly delete_expired_checkouts
-    assert events_of(Journey.objects.get()) == ["checkout_created", "checkout_deleted"]
-
-
 def test_bad_input_is_logged_and_changes_nothing(
     manager: Any, make_checkout: Any, make_order: Any, caplog: Any
 ) -> None:

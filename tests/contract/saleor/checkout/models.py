@@ -2,7 +2,9 @@
 
 The primary key is ``token`` (a UUID); ``user`` cascades on delete; ``email``
 is nullable (``get_customer_email`` falls back to the user's); ``last_change``
-is bumped on every save Saleor makes.
+is bumped on every save Saleor makes (``auto_now``; the price recalculation saves
+without it, so reading prices never extends a checkout's life). Totals are lazy:
+see checkout/calculations.py.
 """
 
 import uuid
@@ -10,6 +12,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from prices import Money, TaxedMoney
 
 from ..core.models import ModelWithMetadata
 
@@ -27,8 +30,23 @@ class Checkout(models.Model):
     shipping_address = models.ForeignKey("account.Address", related_name="+", null=True, on_delete=models.SET_NULL)
     channel = models.ForeignKey("channel.Channel", related_name="checkouts", on_delete=models.PROTECT)
     currency = models.CharField(max_length=3)
+    # Prices are computed lazily (checkout/calculations.py): they stay 0 (or stale) until something reads
+    # them after price_expiration; checkoutCreate and line changes expire them and call the hooks first.
+    total_net_amount = models.DecimalField(max_digits=20, decimal_places=3, default=0)
     total_gross_amount = models.DecimalField(max_digits=20, decimal_places=3, default=0)
+    price_expiration = models.DateTimeField(default=timezone.now)
     language_code = models.CharField(max_length=35, default="en")
+
+    @property
+    def total(self) -> TaxedMoney:
+        return TaxedMoney(Money(self.total_net_amount, self.currency), Money(self.total_gross_amount, self.currency))
+
+    def is_checkout_locked(self) -> bool:
+        """Line 379: a completion started less than CHECKOUT_COMPLETION_LOCK_TIME seconds ago holds the lock."""
+        return bool(
+            self.completing_started_at
+            and (timezone.now() - self.completing_started_at).seconds < settings.CHECKOUT_COMPLETION_LOCK_TIME
+        )
 
     def get_customer_email(self) -> str | None:
         if self.email:
@@ -45,7 +63,14 @@ class CheckoutLine(models.Model):
     variant = models.ForeignKey("product.ProductVariant", related_name="+", on_delete=models.CASCADE)
     quantity = models.PositiveIntegerField()
     currency = models.CharField(max_length=3, default="EUR")
+    total_price_net_amount = models.DecimalField(max_digits=20, decimal_places=3, null=True, blank=True)
     total_price_gross_amount = models.DecimalField(max_digits=20, decimal_places=3, null=True, blank=True)
+
+    @property
+    def total_price(self) -> TaxedMoney:
+        return TaxedMoney(
+            Money(self.total_price_net_amount or 0, self.currency), Money(self.total_price_gross_amount or 0, self.currency)
+        )
 
 
 class CheckoutMetadata(ModelWithMetadata):

@@ -19,6 +19,7 @@ class Order(models.Model):
     number = models.BigIntegerField(unique=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    expired_at = models.DateTimeField(blank=True, null=True)
     status = models.CharField(max_length=32, default=OrderStatus.UNFULFILLED)
     charge_status = models.CharField(max_length=32, default=OrderChargeStatus.NONE)
     origin = models.CharField(max_length=32, default=OrderOrigin.CHECKOUT)

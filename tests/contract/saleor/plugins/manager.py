@@ -8,6 +8,7 @@ Reproduced exactly where the plugin depends on it:
 - dispatch (``__run_method_on_plugins`` line 211, ``__run_method_on_single_plugin``
   line 233): active plugins only, ``previous_value`` passed by keyword,
   NotImplemented keeps the previous value, exceptions are NOT caught;
+- hooks the plugin does not implement cost nothing (``getattr`` falls back to NotImplemented);
 - each hook's positional argument, extra keywords and channel (lines 675-1655, 1375):
   ``webhooks=`` on most customer/checkout/order hooks, none on
   ``customer_created``/``account_deleted``/``order_bulk_created``,
@@ -181,6 +182,15 @@ class PluginsManager:
 
     def order_fulfilled(self, order: Any, webhooks: Any = None) -> Any:
         return self._order_hook("order_fulfilled", order, webhooks)
+
+    def order_updated(self, order: Any, webhooks: Any = None) -> Any:
+        return self._order_hook("order_updated", order, webhooks)
+
+    def order_confirmed(self, order: Any, webhooks: Any = None) -> Any:
+        return self._order_hook("order_confirmed", order, webhooks)
+
+    def order_expired(self, order: Any, webhooks: Any = None) -> Any:
+        return self._order_hook("order_expired", order, webhooks)
 
     def order_bulk_created(self, orders: list[Any]) -> Any:
         return self._run_on_plugins("order_bulk_created", None, orders, channel_slug=None)

@@ -24,3 +24,16 @@ class ProductMedia(models.Model):
     alt = models.CharField(max_length=250, blank=True)
     to_remove = models.BooleanField(default=False)  # being deleted by Saleor's background task
     sort_order = models.IntegerField(editable=False, db_index=True, null=True)
+
+
+class ProductVariantChannelListing(models.Model):
+    """Mirror of ProductVariantChannelListing (product/models.py): a variant's price in a channel.
+
+    A variant without a listing in the checkout's channel is unavailable there:
+    ``fetch_checkout_lines`` leaves its lines out.
+    """
+
+    variant = models.ForeignKey(ProductVariant, related_name="channel_listings", on_delete=models.CASCADE)
+    channel = models.ForeignKey("channel.Channel", related_name="variant_listings", on_delete=models.CASCADE)
+    currency = models.CharField(max_length=3)
+    price_amount = models.DecimalField(max_digits=20, decimal_places=3, null=True, blank=True)

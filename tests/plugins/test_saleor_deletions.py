@@ -1,0 +1,100 @@
+"""Saleor deletes checkouts on its own: inside checkoutComplete's transaction and in the nightly expiry.
+
+Neither may cost Saleor more with the plugin installed, create journeys, or
+change why a bought cart's reminders stopped.
+"""
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from saleor_journey.models import Journey, JourneyEvent, ScheduledMessage
+from tests.conftest import activate_plugin, delivery_configuration
+
+
+def test_checkout_complete_deletes_the_checkout_first_and_the_reminders_end_order_placed(
+    esp: Any, twilio: Any, make_checkout: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from saleor.checkout.complete_checkout import complete_checkout
+    from saleor.checkout.models import Checkout
+
+    manager = activate_plugin(delivery_configuration(esp, twilio))
+    checkout = make_checkout(email="anna@example.com", lines=2)
+    manager.checkout_created(checkout)
+    assert ScheduledMessage.objects.filter(flow="abandoned_cart", state="pending").count() == 3
+    with django_capture_on_commit_callbacks(execute=True):
+        order = complete_checkout(manager, checkout)
+    assert not Checkout.objects.filter(pk=checkout.pk).exists()  # deleted before any order hook ran
+    assert set(ScheduledMessage.objects.values_list("state", "reason")) == {("cancelled", "order placed")}
+    journey = Journey.objects.get()
+    assert journey.stage == "purchase"
+    kinds = list(journey.events.order_by("id").values_list("kind", flat=True))
+    assert kinds == ["checkout_created", "order_placed", "order_paid"]
+    assert JourneyEvent.objects.get(kind="order_placed").payload["checkout"] == str(checkout.pk)
+    assert str(order.total_gross_amount) == "43.960"  # two lines of 2 x 10.99, priced by Saleor at completion
+
+
+def _expired_checkouts(channel: Any, variant: Any, count: int, seen_by: Any = None) -> list[Any]:
+    from saleor.checkout.models import Checkout, CheckoutLine
+
+    checkouts = Checkout.objects.bulk_create(
+        Checkout(email=f"old{i}-{count}@example.com", channel=channel, currency="EUR") for i in range(count)
+    )
+    CheckoutLine.objects.bulk_create(CheckoutLine(checkout=c, variant=variant, quantity=1) for c in checkouts)
+    if seen_by is not None:
+        for checkout in checkouts:
+            checkout.channel = channel
+            seen_by.checkout_created(checkout)
+    Checkout.objects.filter(pk__in=[c.pk for c in checkouts]).update(last_change=timezone.now() - timedelta(days=91))
+    return checkouts
+
+
+@pytest.mark.parametrize("active", [True, False])
+def test_nightly_expiry_stays_a_fast_delete_and_creates_no_journey(
+    db: Any, channel: Any, make_variant: Any, active: bool
+) -> None:
+    from saleor.checkout.models import Checkout
+    from saleor.checkout.tasks import delete_expired_checkouts
+
+    manager = activate_plugin() if active else None
+    variant = make_variant()
+    statements = []
+    for count in (5, 60):
+        _expired_checkouts(channel, variant, count)
+        with CaptureQueriesContext(connection) as captured:
+            deleted, _ = delete_expired_checkouts()
+        assert deleted == count
+        statements.append(len(captured.captured_queries))
+    # Django's fast delete: the same statements for 5 rows or 60 (a receiver would add a SELECT and
+    # a signal per row, and the plugin's writes).
+    assert statements[0] == statements[1]
+    assert not Checkout.objects.exists()
+    assert not Journey.objects.exists()  # checkouts from before installation are not customers' journeys
+    assert manager is None or manager.get_plugin("saleor.journey").active
+
+
+def test_an_expired_checkouts_reminders_stop_at_send_time(
+    esp: Any, twilio: Any, channel: Any, make_variant: Any
+) -> None:
+    from saleor.checkout.tasks import delete_expired_checkouts
+
+    from saleor_journey.delivery.channels import build_channels
+    from saleor_journey.delivery.dispatcher import Dispatcher
+    from saleor_journey.plugins import runtime
+
+    manager = activate_plugin(delivery_configuration(esp, twilio))
+    _expired_checkouts(channel, make_variant(), 1, seen_by=manager)
+    events_before = JourneyEvent.objects.count()
+    delete_expired_checkouts()
+    assert JourneyEvent.objects.count() == events_before  # the deletion itself records nothing
+    first = ScheduledMessage.objects.order_by("due_at").first()
+    settings = runtime.active_settings()
+    dispatcher = Dispatcher(settings, build_channels(settings.delivery), clock=lambda: first.due_at)
+    dispatcher.deliver(dispatcher.claim(10))
+    first.refresh_from_db()
+    assert (first.state, first.reason) == ("cancelled", "checkout no longer exists")
+    assert esp.count == 0
