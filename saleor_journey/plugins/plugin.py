@@ -74,6 +74,13 @@ class JourneyPlugin(BasePlugin):
     def recorder(self) -> JourneyRecorder:
         return recorder_for(self.settings)
 
+    @cached_property
+    def _handled(self) -> set[str]:
+        """Events this instance recorded or found recorded: Saleor fires several hooks for one change
+        (checkoutComplete: order_paid then order_fully_paid, one payment), and a plugin instance lives
+        for one request, so the repeats cost no query."""
+        return set()
+
     def _record(self, hook: str, build: Callable[[], Any]) -> None:
         """Run one hook's work; log and swallow any failure so Saleor's request goes on."""
         try:
@@ -82,9 +89,13 @@ class JourneyPlugin(BasePlugin):
                 if built is None:
                     return
                 event, reads = built if isinstance(built, tuple) else (built, ())
+                if event.dedupe_key in self._handled:
+                    return
                 if isinstance(reads, ExtraRead):
                     reads = (reads,)
-                self.recorder.record(event, reads)
+                result = self.recorder.record(event, reads)
+                if result.recorded or result.duplicate:
+                    self._handled.add(event.dedupe_key)
         except Exception:
             logger.exception("journey: %s hook failed; Saleor's request continues", hook)
 

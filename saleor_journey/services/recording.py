@@ -63,6 +63,7 @@ class RecordResult:
     """What recording an event did; ``recorded`` is False for a duplicate or an unknown subject."""
 
     recorded: bool
+    duplicate: bool = False  # the event had been recorded before
     journey_id: int | None = None
     stage: Stage | None = None
     transitions: list[Transition] = field(default_factory=list)
@@ -181,7 +182,7 @@ class JourneyRecorder:
             seen, rows_json, *extra = cursor.fetchone()
         if seen:
             logger.debug("journey: %s already recorded", event.dedupe_key)
-            return RecordResult(recorded=False)
+            return RecordResult(recorded=False, duplicate=True)
         if reads:
             payload = dict(event.payload)
             for value in extra:

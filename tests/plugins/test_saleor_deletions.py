@@ -98,3 +98,22 @@ def test_an_expired_checkouts_reminders_stop_at_send_time(
     first.refresh_from_db()
     assert (first.state, first.reason) == ("cancelled", "checkout no longer exists")
     assert esp.count == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_checkout_complete_costs_saleor_at_most_four_statements_of_ours(make_checkout: Any) -> None:
+    """Five order hooks fire at commit (order_created, order_paid, order_fully_paid, order_updated,
+    order_confirmed); the repeated payment costs nothing, the hooks we do not need are not defined."""
+    from saleor.checkout.complete_checkout import complete_checkout
+    from saleor.plugins.manager import get_plugins_manager
+
+    statements = {}
+    for active in (False, True):
+        manager = activate_plugin() if active else get_plugins_manager(allow_replica=False)
+        checkout = make_checkout(email=f"anna{int(active)}@example.com")
+        manager.get_plugins(channel_slug="it")  # loaded earlier in Saleor's request
+        with CaptureQueriesContext(connection) as captured:
+            complete_checkout(manager, checkout)  # commits; the hooks run after it, outside any transaction
+        statements[active] = len(captured.captured_queries)
+    assert Journey.objects.get().stage == "purchase"
+    assert statements[True] - statements[False] <= 4
