@@ -112,11 +112,18 @@ class Convert:
     window: timedelta | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Uncredit:
+    """An order that did not stand (cancelled, expired, fully refunded) loses the credit any flow got for it."""
+
+    order: str
+
+
 #: How long after a win-back message a new order still counts as won back.
 WIN_BACK_ATTRIBUTION = timedelta(days=30)
 
 
-Action = Schedule | Cancel | Convert
+Action = Schedule | Cancel | Convert | Uncredit
 
 
 def _sequence(
@@ -166,8 +173,9 @@ def plan(
         actions += _sequence(POST_PURCHASE, f"order:{order}", settings.post_purchase, now, who, context)
         actions += _sequence(REVIEW_REQUEST, f"order:{order}", settings.review_request, now, who, context)
     elif kind is EventKind.ORDER_VOIDED and order:
-        reason = "order cancelled or refunded"
-        actions += [Cancel(POST_PURCHASE, f"order:{order}", reason), Cancel(REVIEW_REQUEST, f"order:{order}", reason)]
+        reason = "order expired" if payload.get("status") == "expired" else "order cancelled or refunded"
+        actions += [Cancel(POST_PURCHASE, f"order:{order}", reason), Cancel(REVIEW_REQUEST, f"order:{order}", reason),
+                    Uncredit(str(order))]
     elif kind is EventKind.ACCOUNT_CREATED:
         actions += _sequence(WELCOME, who.key, settings.welcome, now, who, {})
     return actions

@@ -143,6 +143,7 @@ def order_subject(order: Any) -> Subject | None:
 def order_payload(order: Any) -> dict[str, Any]:
     return {
         "order": str(order.pk),
+        "status": getattr(order, "status", None),
         "number": getattr(order, "number", None),
         "total": _money(getattr(order, "total_gross_amount", None)),
         "currency": getattr(order, "currency", None),
@@ -167,16 +168,34 @@ def order_event(
     subject = order_subject(order)
     if subject is None:
         return None
-    occurred_at = order.created_at if kind is EventKind.ORDER_PLACED and order.created_at else now
     return JourneyEvent(
         kind=kind,
         subject=subject,
         dedupe_key=f"order:{order.pk}:{suffix or ORDER_KEY_SUFFIX[kind]}",
-        occurred_at=occurred_at,
+        occurred_at=_order_time(order, kind, now),
         channel=_cached_slug(order),
         payload=order_payload(order),
         source=source,
     )
+
+
+def _order_time(order: Any, kind: EventKind, now: datetime) -> datetime:
+    """When it happened, from Saleor's own columns where they say so (so a late recording dates it right)."""
+    if kind is EventKind.ORDER_PLACED and order.created_at:
+        return order.created_at
+    if kind is EventKind.ORDER_VOIDED and getattr(order, "expired_at", None):
+        return order.expired_at
+    return now
+
+
+def imported_order(order: Any, now: datetime) -> list[JourneyEvent]:
+    """An order from orderBulkCreate: history, like the backfill's (it never starts a flow); a cancelled or
+    expired one is taken back at once."""
+    kinds = [EventKind.ORDER_PLACED]
+    if getattr(order, "status", None) in ("canceled", "expired"):
+        kinds.append(EventKind.ORDER_VOIDED)
+    events = [order_event(order, kind, now, source=EventSource.BACKFILL) for kind in kinds]
+    return [event for event in events if event is not None]
 
 
 def order_refunded(order: Any, now: datetime) -> JourneyEvent | None:

@@ -179,8 +179,15 @@ class JourneyPlugin(BasePlugin):
         return previous_value
 
     def order_bulk_created(self, orders: Any, previous_value: Any = None, **kwargs: Any) -> Any:
+        """orderBulkCreate imports orders from elsewhere: history, recorded as the backfill records it (no flow)."""
         for order in orders or ():
-            self._order("order_bulk_created", order, EventKind.ORDER_PLACED)
+            for event in events.imported_order(order, self._now()):
+                self._record("order_bulk_created", lambda event=event: event)
+        return previous_value
+
+    def order_expired(self, order: Any, previous_value: Any = None, **kwargs: Any) -> Any:
+        """Saleor's expire_orders_task expired an unconfirmed, unpaid order: the purchase is taken back."""
+        self._order("order_expired", order, EventKind.ORDER_VOIDED)
         return previous_value
 
     def order_paid(self, order: Any, previous_value: Any = None, **kwargs: Any) -> Any:

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..core.flows import Action, Cancel, Convert, Schedule
+from ..core.flows import FLOWS, Action, Cancel, Convert, Schedule, Uncredit
 from ..models import DeliveryEvent, ScheduledMessage
 
 M = ScheduledMessage._meta.db_table
@@ -58,3 +58,9 @@ def flow_ctes(actions: Sequence[Action], ctes: list[str], params: list[Any], now
         # One conversion per order and flow (the key is unique per provider).
         params += [f"converted:{a.flow}:{a.order}", now, json.dumps({"order": a.order, "total": a.total, "currency": a.currency}), a.flow,
                    *which_params]
+    for i, a in enumerate(x for x in actions if isinstance(x, Uncredit)):
+        ctes.append(
+            f"u{i} AS (DELETE FROM {D} WHERE kind = 'converted' AND provider = 'journey'"
+            " AND provider_event_id = ANY(%s) AND EXISTS (SELECT 1 FROM j))"
+        )
+        params.append([f"converted:{flow}:{a.order}" for flow in FLOWS])

@@ -117,3 +117,56 @@ def test_checkout_complete_costs_saleor_at_most_four_statements_of_ours(make_che
         statements[active] = len(captured.captured_queries)
     assert Journey.objects.get().stage == "purchase"
     assert statements[True] - statements[False] <= 4
+
+
+def test_an_expired_unpaid_order_is_taken_back_and_loses_its_credit(
+    esp: Any, twilio: Any, channel: Any, make_checkout: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """A shop whose channel does not confirm orders: the unpaid order expires (Saleor's expire_orders_task)."""
+    from saleor.checkout.complete_checkout import complete_checkout
+    from saleor.order.tasks import expire_orders_task
+
+    from saleor_journey.delivery.channels import build_channels
+    from saleor_journey.delivery.dispatcher import Dispatcher
+    from saleor_journey.models import DeliveryEvent
+    from saleor_journey.plugins import runtime
+
+    channel.automatically_confirm_all_new_orders = False
+    channel.expire_orders_after = 30
+    channel.save()
+    manager = activate_plugin(delivery_configuration(esp, twilio))
+    checkout = make_checkout(email="anna@example.com")
+    manager.checkout_created(checkout)
+    first = ScheduledMessage.objects.order_by("due_at").first()
+    settings = runtime.active_settings()
+    dispatcher = Dispatcher(settings, build_channels(settings.delivery), clock=lambda: first.due_at)
+    assert dispatcher.deliver(dispatcher.claim(10)).sent == 1  # the reminder went, then she ordered
+    with django_capture_on_commit_callbacks(execute=True):
+        order = complete_checkout(manager, checkout, charged=False)
+    assert order.status == "unconfirmed"
+    assert DeliveryEvent.objects.filter(kind="converted").count() == 1
+    assert Journey.objects.get().stage == "purchase"
+    type(order).objects.filter(pk=order.pk).update(created_at=timezone.now() - timedelta(minutes=31))
+    with django_capture_on_commit_callbacks(execute=True):
+        expire_orders_task()
+    order.refresh_from_db()
+    assert order.status == "expired"
+    journey = Journey.objects.get()
+    assert journey.stage == "consideration"  # she still had a cart, but no purchase stands
+    assert not DeliveryEvent.objects.filter(kind="converted").exists()
+    voided = JourneyEvent.objects.get(kind="order_voided")
+    assert voided.occurred_at == order.expired_at and voided.payload["status"] == "expired"
+
+
+def test_bulk_imported_orders_are_history_and_start_no_message(esp: Any, twilio: Any, make_order: Any) -> None:
+    manager = activate_plugin(delivery_configuration(esp, twilio))
+    old = timezone.now() - timedelta(days=400)
+    imported = [make_order(email="anna@example.com", created_at=old, origin="bulk_create", status="fulfilled"),
+                make_order(email="bruno@example.com", created_at=old, origin="bulk_create", status="canceled")]
+    manager.order_bulk_created(imported)
+    manager.order_bulk_created(imported)  # delivered twice: recorded once
+    assert JourneyEvent.objects.filter(kind="order_placed", source="backfill").count() == 2
+    assert JourneyEvent.objects.filter(kind="order_voided", source="backfill").count() == 1
+    assert dict(Journey.objects.values_list("email", "stage")) == {
+        "anna@example.com": "lapsed", "bruno@example.com": "awareness"}
+    assert not ScheduledMessage.objects.exists()  # no win-back, no follow-up for history
