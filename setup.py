@@ -43,6 +43,7 @@ setup(
             "pgserver>=0.1.4,<0.2",  # the demo's embedded PostgreSQL (the README test runs the demo)
             "dj-email-url>=1,<2",  # the double's settings read EMAIL_URL as Saleor's do
             "prices>=1.1,<2",  # the double's checkout prices are Saleor's TaxedMoney
+            "boto3>=1.28,<2",  # Saleor ships it; anymail's Amazon SES backend needs it
         ],
         # scripts/demo: Saleor's contract double, an embedded PostgreSQL, Redis only with CELERY_BROKER_URL.
         "demo": [

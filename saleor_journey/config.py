@@ -39,7 +39,9 @@ class DeliverySettings:
     public_base_url: str | None = None
     email_esp: str | None = None
     email_api_key: str | None = None
+    email_api_secret: str | None = None  # the ESP's second credential (Mailjet's secret key)
     email_api_url: str | None = None
+    email_esp_options: str | None = None  # JSON object of other anymail settings for the ESP
     email_webhook_secret: str | None = None
     default_sender: str | None = None
     twilio_account_sid: str | None = None
@@ -139,6 +141,7 @@ def _delivery_settings(values: Mapping[str, Any]) -> DeliverySettings:
     esp = _text(values, "email_esp")
     if esp is not None:
         esp = esp.lower().replace("-", "_")
+        esp = {"sendinblue": "brevo", "ses": "amazon_ses"}.get(esp, esp)  # anymail's former and short names
         if not esp.replace("_", "").isalnum():
             raise ConfigurationError("email_esp", f"must be an anymail ESP name such as 'postmark', got {esp!r}")
     policy = (_text(values, "email_marketing_policy") or "opt_out").lower().replace("-", "_")
@@ -154,7 +157,9 @@ def _delivery_settings(values: Mapping[str, Any]) -> DeliverySettings:
         public_base_url=_url(values, "public_base_url"),
         email_esp=esp,
         email_api_key=_text(values, "email_api_key"),
+        email_api_secret=_text(values, "email_api_secret"),
         email_api_url=_url(values, "email_api_url"),
+        email_esp_options=_json_object(values, "email_esp_options"),
         email_webhook_secret=secret,
         default_sender=_text(values, "default_sender"),
         twilio_account_sid=_text(values, "twilio_account_sid"),
@@ -170,6 +175,20 @@ def _delivery_settings(values: Mapping[str, Any]) -> DeliverySettings:
         template_dir=_text(values, "template_dir"),
         review_alert_email=_text(values, "review_alert_email"),
     )
+
+
+def _json_object(values: Mapping[str, Any], name: str) -> str | None:
+    """A JSON object given as text, kept as its canonical text (the dataclass stays hashable)."""
+    raw = _text(values, name)
+    if raw is None:
+        return None
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ConfigurationError(name, f"is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+    if not isinstance(data, dict):
+        raise ConfigurationError(name, 'must be a JSON object, e.g. {"message_stream": "outbound"}')
+    return json.dumps(data, sort_keys=True) if data else None
 
 
 def _enabled(values: Mapping[str, Any], name: str, default: bool) -> bool:

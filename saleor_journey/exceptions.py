@@ -37,6 +37,14 @@ class TransientSendError(SendError):
     """Worth retrying later: timeouts, 5xx, rate limits (429)."""
 
 
+class DeliveryNotConfigured(TransientSendError):
+    """The channel cannot be built from the configuration (no email backend, a missing credential).
+
+    Raised before any provider is called; retried, since the owner may fix the
+    form meanwhile, and failed with this reason when the retries run out.
+    """
+
+
 class PermanentSendError(SendError):
     """Retrying cannot help: invalid address, refused recipient, outside WhatsApp's session window.
 

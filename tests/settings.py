@@ -91,7 +91,9 @@ CHECKOUT_COMPLETION_LOCK_TIME = 180
 CHECKOUT_PRICES_TTL = timedelta(hours=1)
 
 # Saleor's email (saleor/settings.py:166-184): EMAIL_BACKEND comes from EMAIL_URL and is "" without it.
-EMAIL_URL = os.environ.get("EMAIL_URL")
+# The suite's Saleor has EMAIL_URL set (Django's in-memory outbox); tests of a Saleor without it clear
+# EMAIL_BACKEND.
+EMAIL_URL = os.environ.get("EMAIL_URL", "memory://")
 _email = dj_email_url.parse(EMAIL_URL or "")
 EMAIL_BACKEND = _email.get("EMAIL_BACKEND", "")
 EMAIL_HOST = _email.get("EMAIL_HOST", "")

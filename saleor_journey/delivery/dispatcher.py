@@ -79,7 +79,12 @@ class DeliveryCounts:
     deferred: int = 0
     suppressed: int = 0
     cancelled: int = 0
+    unknown: int = 0
     skipped: int = 0
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:200]
 
 
 class Dispatcher:
@@ -178,17 +183,18 @@ class Dispatcher:
         now = self.clock()
         try:
             address = normalise_recipient(message.channel, message.recipient, self._region(message))
-        except PermanentSendError as exc:
-            return self._finish(message, token, MessageState.FAILED, exc.reason, "failed")
-        held = self._hold(message, address, now)
-        if held is not None:
-            state, reason, due_at, outcome = held
-            return self._finish(message, token, state, reason, outcome, due_at=due_at)
-        try:
+            held = self._hold(message, address, now)
+            if held is not None:
+                state, reason, due_at, outcome = held
+                return self._finish(message, token, state, reason, outcome, due_at=due_at)
             outgoing = self._compose(message, address)
         except (PermanentSendError, LookupError) as exc:
             reason = exc.reason if isinstance(exc, SendError) else f"cannot render: {exc}"
             return self._finish(message, token, MessageState.FAILED, reason, "failed")
+        except Exception as exc:  # noqa: BLE001 - a re-check, template or before_send receiver failed
+            # Nothing reached a provider: an attempt, retried, then failed with the real reason.
+            logger.exception("journey: message %s could not be prepared", message.pk)
+            return self._retry(message, token, f"error before sending: {_describe(exc)}")
         if not self._mark_submitting(message.pk, token, message.channel, address_hash(message.channel, address)):
             if preferences.is_suppressed(message.channel, address):
                 return self._finish(message, token, MessageState.SUPPRESSED, "recipient opted out", "suppressed")
@@ -199,20 +205,30 @@ class Dispatcher:
                 raise PermanentSendError(f"channel {message.channel} is not configured")
             receipt = channel.send(outgoing)
         except TransientSendError as exc:
-            attempts = message.attempts + 1
-            again = timing.retry_at(self.clock(), attempts)
-            if again is None:
-                return self._finish(message, token, MessageState.FAILED, f"gave up after {attempts} attempts: {exc.reason}", "failed", attempts=attempts)
-            return self._finish(message, token, MessageState.PENDING, exc.reason, "retried", due_at=again, attempts=attempts)
+            return self._retry(message, token, exc.reason)
         except PermanentSendError as exc:
             if exc.suppress:
                 preferences.suppress(message.channel, address, reason=str(exc.code or "refused"), source=exc.provider or "provider")
             return self._finish(message, token, MessageState.FAILED, exc.reason, "failed", attempts=message.attempts + 1)
+        except Exception as exc:  # noqa: BLE001 - the provider call broke in a way we cannot classify
+            # It may have reached the provider: never resent, counted and reported with the real reason.
+            logger.exception("journey: sending message %s failed unexpectedly", message.pk)
+            return self._finish(message, token, MessageState.UNKNOWN, f"provider may have received it: {_describe(exc)}",
+                                "unknown", attempts=message.attempts + 1)
         # Written with the next message's submit stamp (or when the claim ends): one commit per message.
         self._answer = _Answer(message, token, {
             "attempts": message.attempts + 1, "provider_id": receipt.provider_message_id, "sent_at": self.clock(),
         })
         return "sent"
+
+    def _retry(self, message: ScheduledMessage, token: uuid.UUID, reason: str) -> str:
+        """One more attempt spent: due again after the backoff, or failed once the attempts are exhausted."""
+        attempts = message.attempts + 1
+        again = timing.retry_at(self.clock(), attempts)
+        if again is None:
+            return self._finish(message, token, MessageState.FAILED, f"gave up after {attempts} attempts: {reason}",
+                                "failed", attempts=attempts)
+        return self._finish(message, token, MessageState.PENDING, reason, "retried", due_at=again, attempts=attempts)
 
     def _region(self, message: ScheduledMessage) -> str | None:
         """Numbers without a country code are read as the channel's country's."""

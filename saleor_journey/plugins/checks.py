@@ -10,6 +10,7 @@ from typing import Any
 from django.core import checks
 from django.db import DatabaseError
 
+from ..delivery.channels import esp
 from ..exceptions import ConfigurationError
 
 
@@ -33,14 +34,17 @@ def check_configuration(app_configs: Any = None, databases: Any = None, **kwargs
     except ConfigurationError as exc:
         return [checks.Error(f"Customer Journey configuration is invalid: {exc}", id="saleor_journey.E001")]
     delivery = settings.delivery
-    problems = []
+    problems: list[checks.CheckMessage] = []
+    email_problem = esp.configuration_problem(delivery)
+    if email_problem is not None:
+        problems.append(checks.Error(
+            f"Customer Journey cannot send email: {email_problem}", hint=f"Fix '{email_problem.field}' in the "
+            "plugin configuration (Dashboard > Plugins > Customer Journey).", id="saleor_journey.E002"))
     if not delivery.public_base_url:
         problems.append(checks.Warning(
             "Customer Journey has no public API URL: marketing messages cannot carry an unsubscribe link and will "
             "fail, and provider callbacks cannot be verified.",
             hint="Set 'Public API URL' in the plugin configuration.", id="saleor_journey.W001"))
-    if delivery.email_esp and not delivery.email_api_key:
-        problems.append(checks.Warning(f"Email provider {delivery.email_esp!r} has no API key.", id="saleor_journey.W002"))
     if delivery.email_esp and not delivery.email_webhook_secret:
         problems.append(checks.Warning(
             "No email tracking webhook secret: bounce and complaint callbacks are refused, so bounced addresses "

@@ -23,7 +23,9 @@ DEFAULT_CONFIGURATION = [
     {"name": "default_sender", "value": ""},
     {"name": "email_esp", "value": ""},
     {"name": "email_api_key", "value": ""},
+    {"name": "email_api_secret", "value": ""},
     {"name": "email_api_url", "value": ""},
+    {"name": "email_esp_options", "value": ""},
     {"name": "email_webhook_secret", "value": ""},
     {"name": "email_marketing_policy", "value": "opt_out"},
     {"name": "twilio_account_sid", "value": ""},
@@ -99,19 +101,34 @@ CONFIG_STRUCTURE = {
     },
     "email_esp": {
         "type": ConfigurationTypeField.STRING,
-        "help_text": "Email provider, as anymail names it: postmark, mailgun, sendgrid, brevo, sparkpost, "
-        "... Empty: the deployment's own email backend.",
+        "help_text": "Email provider, as anymail names it: amazon_ses, brevo, mailersend, mailgun, mailjet, "
+        "mailtrap, mandrill, postal, postmark, resend, scaleway, sendgrid, sparkpost, unisender_go. Empty: "
+        "Saleor's own email backend, which needs EMAIL_URL set for Saleor's API server and worker.",
         "label": "Email provider",
     },
     "email_api_key": {
         "type": ConfigurationTypeField.SECRET,
-        "help_text": "API key (Postmark: server token) of the email provider.",
+        "help_text": "The provider's API key (Postmark: server token; MailerSend, Mailtrap: API token; "
+        "Scaleway: secret key).",
         "label": "Email provider API key",
+    },
+    "email_api_secret": {
+        "type": ConfigurationTypeField.SECRET,
+        "help_text": "The provider's second credential, where it has one (Mailjet: secret key).",
+        "label": "Email provider API secret",
     },
     "email_api_url": {
         "type": ConfigurationTypeField.STRING,
-        "help_text": "Optional API base URL of the email provider (e.g. Mailgun's EU endpoint).",
+        "help_text": "API base URL of the email provider: required for Postal and Unisender Go, optional "
+        "elsewhere (e.g. Mailgun's EU endpoint).",
         "label": "Email provider API URL",
+    },
+    "email_esp_options": {
+        "type": ConfigurationTypeField.MULTILINE,
+        "help_text": "Other anymail settings of the provider, as JSON, e.g. {\"message_stream\": \"outbound\"} "
+        "(Postmark), {\"sender_domain\": \"mg.example.com\"} (Mailgun), {\"project_id\": \"...\"} "
+        "(Scaleway, required).",
+        "label": "Email provider options",
     },
     "email_webhook_secret": {
         "type": ConfigurationTypeField.SECRET,

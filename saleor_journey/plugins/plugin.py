@@ -18,6 +18,8 @@ from .. import clock as journey_clock
 from ..config import JourneySettings
 from ..core.events import EventKind
 from ..delivery import inbound
+from ..delivery.channels import esp
+from ..exceptions import ConfigurationError
 from ..graphql import view as graphql_view
 from ..report import view as report_view
 from ..routes import GRAPHQL, PLUGIN_ID, REPORT
@@ -62,8 +64,16 @@ class JourneyPlugin(BasePlugin):
 
     @classmethod
     def validate_plugin_configuration(cls, plugin_configuration: Any, **kwargs: Any) -> None:
-        """Refuse an invalid form in the Dashboard (ConfigurationError is a ValidationError)."""
-        JourneySettings.from_configuration(plugin_configuration.configuration)
+        """Refuse an invalid form in the Dashboard (ConfigurationError is a ValidationError).
+
+        An active plugin must also be able to send email: an unknown provider,
+        a missing credential, or no email backend at all is refused at save.
+        """
+        settings = JourneySettings.from_configuration(plugin_configuration.configuration)
+        if plugin_configuration.active:
+            problem = esp.configuration_problem(settings.delivery)
+            if problem is not None:
+                raise ConfigurationError(problem.field, str(problem))
 
     # Built on first use: Saleor instantiates plugins on every request.
     @cached_property

@@ -111,9 +111,9 @@ def test_transient_errors_retry_with_backoff_then_succeed(make_dispatcher, make_
 
 
 def test_a_stalled_provider_is_a_transient_error(make_dispatcher, make_message, esp, monkeypatch) -> None:
-    from saleor_journey.delivery.channels import email
+    from saleor_journey.delivery.channels import esp as esp_settings
 
-    monkeypatch.setattr(email, "REQUEST_TIMEOUT_SECONDS", 0.5)  # a test-sized client timeout, not our logic
+    monkeypatch.setattr(esp_settings, "REQUEST_TIMEOUT_SECONDS", 0.5)  # a test-sized client timeout, not our logic
     spec = make_message()
     esp.plan = ["timeout"]
     assert run(make_dispatcher()).retried == 1

@@ -1,9 +1,11 @@
 """Email through Django's email API with django-anymail; the ESP comes from the plugin configuration.
 
 A plugin cannot add Django settings, so the ESP backend is built with
-``get_connection("anymail.backends.<esp>.EmailBackend", <credential>=...)``:
-anymail reads its settings from keyword arguments first. With no ESP
-configured the deployment's own EMAIL_BACKEND is used.
+``get_connection("anymail.backends.<esp>.EmailBackend", <setting>=...)``
+(``esp.py`` knows each ESP's setting names). With no ESP configured Saleor's
+own EMAIL_BACKEND (from EMAIL_URL) is used. A backend that cannot be built is
+a configuration error found before the provider is called: the message is
+retried (the owner may fix the form meanwhile) and fails with that reason.
 """
 
 import logging
@@ -12,17 +14,13 @@ from typing import Any
 import requests
 from anymail.exceptions import AnymailAPIError, AnymailError, AnymailRecipientsRefused
 from anymail.message import AnymailMessage
-from django.core.mail import get_connection
-
 from ...config import DeliverySettings
-from ...exceptions import PermanentSendError, TransientSendError
+from ...exceptions import DeliveryNotConfigured, PermanentSendError, TransientSendError
+from . import esp
 from .base import Outgoing, Receipt
 
 logger = logging.getLogger(__name__)
 
-#: The keyword each ESP's anymail backend reads its API credential from.
-CREDENTIAL_KWARG = {"postmark": "server_token"}
-REQUEST_TIMEOUT_SECONDS = 10
 TRANSIENT_STATUS = {408, 425, 429}
 
 
@@ -34,17 +32,13 @@ class EmailChannel:
         self._connection: Any = None
 
     def connection(self) -> Any:
+        """The backend for the whole batch; raise DeliveryNotConfigured (before any provider call)."""
         if self._connection is None:
-            esp = self.settings.email_esp
-            if esp:
-                kwargs: dict[str, Any] = {"timeout": REQUEST_TIMEOUT_SECONDS}
-                if self.settings.email_api_key:
-                    kwargs[CREDENTIAL_KWARG.get(esp, "api_key")] = self.settings.email_api_key
-                if self.settings.email_api_url:
-                    kwargs["api_url"] = self.settings.email_api_url
-                self._connection = get_connection(f"anymail.backends.{esp}.EmailBackend", **kwargs)
-            else:
-                self._connection = get_connection()
+            try:
+                self._connection = esp.open_connection(self.settings)
+            except esp.EmailNotConfigured as exc:
+                logger.error("journey: email cannot be sent: %s", exc)
+                raise DeliveryNotConfigured(f"email is not configured: {exc}", provider=self.provider) from exc
             try:
                 self._connection.open()  # one HTTP session (keep-alive) or SMTP login for the whole batch
             except Exception:  # noqa: BLE001 - opening lazily on send reports the real error there
@@ -56,13 +50,14 @@ class EmailChannel:
         return self.settings.email_esp or "django"
 
     def send(self, outgoing: Outgoing) -> Receipt:
+        connection = self.connection()
         message = AnymailMessage(
             subject=outgoing.subject,
             body=outgoing.text,
             from_email=outgoing.sender or self.settings.default_sender,
             to=[outgoing.recipient],
             headers=outgoing.headers,
-            connection=self.connection(),
+            connection=connection,
         )
         if outgoing.html:
             message.attach_alternative(outgoing.html, "text/html")
