@@ -31,6 +31,7 @@ SALEOR_VERSION = os.environ.get("SALEOR_VERSION", "3.23")
 
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
+    "django.contrib.sites",
     "django_celery_beat",  # Saleor's beat scheduler stores its schedule here
     "saleor.account.apps.Config",
     "saleor.app.apps.Config",
@@ -40,7 +41,13 @@ INSTALLED_APPS = [
     "saleor.checkout.apps.Config",
     "saleor.order.apps.Config",
     "saleor.plugins.apps.Config",
+    "saleor.site.apps.Config",
 ]
+SITE_ID = 1
+ENABLE_SSL = False
+# The double's apps have no migrations (their tables are created from the models); django.contrib.sites is
+# created the same way, so the double's SiteSettings can point at it.
+MIGRATION_MODULES = {"sites": None}
 MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]
 
 # Saleor's plugin discovery (saleor/settings.py:950-959): every installed

@@ -1,5 +1,7 @@
-"""Mirror of the plugin routes in ``saleor/urls.py`` (lines 23-38); ``plugin_id`` is ``[.0-9A-Za-z_\\-]+``."""
+"""Mirror of ``saleor/urls.py``: the plugin routes (lines 23-38; ``plugin_id`` is ``[.0-9A-Za-z_\\-]+``) and the
+thumbnail route (line 41) product images are served through."""
 
+from django.http import HttpRequest, HttpResponse
 from django.urls import re_path
 
 from .plugins.views import (
@@ -8,7 +10,18 @@ from .plugins.views import (
     handle_plugin_webhook,
 )
 
+
+def handle_thumbnail(request: HttpRequest, instance_id: str, size: str, format: str | None = None) -> HttpResponse:
+    """Saleor's thumbnail view (thumbnail/views.py) answers with the image; the double only routes it."""
+    return HttpResponse(status=404)
+
+
 urlpatterns = [
+    re_path(
+        r"^thumbnail/(?P<instance_id>[.0-9A-Za-z_=\-]+)/(?P<size>\d+)/(?:(?P<format>[a-zA-Z]+)/)?",
+        handle_thumbnail,
+        name="thumbnail",
+    ),
     re_path(
         r"^plugins/channel/(?P<channel_slug>[.0-9A-Za-z_\-]+)/(?P<plugin_id>[.0-9A-Za-z_\-]+)/",
         handle_plugin_per_channel_webhook,
