@@ -123,6 +123,14 @@ def _url(values: Mapping[str, Any], name: str) -> str | None:
     return url.rstrip("/") if url else None
 
 
+def _saleor_public_url() -> str | None:
+    """Saleor's PUBLIC_URL setting (where its API is reached), the default for the form's public URL."""
+    from django.conf import settings
+
+    url = getattr(settings, "PUBLIC_URL", None)
+    return url.rstrip("/") if url else None
+
+
 def _quiet_hours(raw: str | None) -> tuple[time, time] | None:
     if raw is None:
         return (time(21, 0), time(8, 0))
@@ -154,7 +162,7 @@ def _delivery_settings(values: Mapping[str, Any]) -> DeliverySettings:
     if cap_days < 1:
         raise ConfigurationError("frequency_cap_days", "must be at least 1")
     return DeliverySettings(
-        public_base_url=_url(values, "public_base_url"),
+        public_base_url=_url(values, "public_base_url") or _saleor_public_url(),
         email_esp=esp,
         email_api_key=_text(values, "email_api_key"),
         email_api_secret=_text(values, "email_api_secret"),

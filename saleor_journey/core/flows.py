@@ -155,8 +155,9 @@ def plan(
     order = payload.get("order")
     if kind in (EventKind.CHECKOUT_CREATED, EventKind.CART_UPDATED) and checkout:
         if int(payload.get("lines", 0)) > 0:
+            # No total: Saleor prices carts lazily, so the hook's totals are 0 or stale; the send prices it.
             context = {"checkout": checkout, "lines": payload.get("line_snapshot", []), "voucher": settings.cart_voucher,
-                       "currency": payload.get("currency"), "total": payload.get("total")}
+                       "currency": payload.get("currency")}
             actions += _sequence(ABANDONED_CART, f"checkout:{checkout}", settings.abandoned_cart, event.occurred_at,
                                  who, context, restart=True)
     elif kind is EventKind.CART_EMPTIED and checkout:

@@ -115,7 +115,6 @@ def checkout_event(checkout: Any, kind: EventKind, now: datetime) -> tuple[Journ
         payload={
             "checkout": str(token),
             "currency": getattr(checkout, "currency", None),
-            "total": _money(getattr(checkout, "total_gross_amount", None)),
             "language": getattr(checkout, "language_code", None),
         },
     )

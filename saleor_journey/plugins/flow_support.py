@@ -11,7 +11,8 @@ from datetime import timedelta
 from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
-from .. import clock as journey_clock
+from django.utils import timezone
+
 from ..core import flows as names
 from ..delivery import flows
 from ..models import ScheduledMessage
@@ -19,8 +20,9 @@ from . import runtime
 
 logger = logging.getLogger(__name__)
 
-#: Saleor's checkout completion lock; a checkout being completed must not be reminded.
-COMPLETING_WINDOW = timedelta(minutes=5)
+#: Saleor's completion lock (settings.CHECKOUT_COMPLETION_LOCK_TIME, seconds; "3 minutes" unless set):
+#: a checkout whose completion started within it is being completed and must not be reminded.
+DEFAULT_COMPLETION_LOCK_SECONDS = 180
 
 #: Order statuses after which no follow-up or review request is sent.
 CLOSED_ORDER_STATUSES = ("canceled", "returned", "expired")
@@ -81,61 +83,118 @@ def recheck_cart(message: ScheduledMessage) -> str | None:
         return "cart is empty"
     if not available:
         return "no item in the cart is in stock"
-    if started is not None and started > journey_clock.now() - COMPLETING_WINDOW:
+    # Saleor's own lock, on Saleor's clock (Checkout.is_checkout_locked).
+    if started is not None and started > timezone.now() - _completion_lock():
         return "checkout is being completed"
     return None
 
 
+def _completion_lock() -> timedelta:
+    from django.conf import settings
+
+    return timedelta(seconds=int(getattr(settings, "CHECKOUT_COMPLETION_LOCK_TIME", DEFAULT_COMPLETION_LOCK_SECONDS)))
+
+
 def cart_context(message: ScheduledMessage) -> dict[str, Any]:
-    """The lines left in the cart and the link back to it (or, if it is gone, a link that rebuilds it).
+    """The lines left in the cart, priced as Saleor's API prices them, and the link back to it.
 
-    One query: each line with its variant, product and the product's first
-    image. Lines only exist while their checkout does, so a cart with lines
-    gets the link to the checkout and an empty or deleted one the rebuild link.
+    Saleor computes checkout prices lazily (the stored totals stay 0 until
+    something reads them after ``price_expiration``), so the prices come from
+    Saleor's own calculation, here in the worker: ``fetch_checkout_lines``,
+    ``fetch_checkout_info``, ``calculate_checkout_total_with_gift_cards`` (what
+    ``checkout.totalPrice`` resolves to) and ``checkout_line_total``. If they
+    cannot be computed the email shows the items without prices or total,
+    never a wrong amount. A cart that is gone gets a link rebuilding it.
     """
-    from django.db import connection
-    from saleor.checkout.models import CheckoutLine
-    from saleor.product.models import Product, ProductMedia, ProductVariant
-
     token = _token(message)
-    lines, variants, products, media = (m._meta.db_table for m in (CheckoutLine, ProductVariant, Product, ProductMedia))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            SELECT p.name, v.name, l.quantity, l.total_price_gross_amount,
-                   (SELECT m.image FROM {media} m WHERE m.product_id = p.id AND COALESCE(m.image, '') <> '' AND NOT m.to_remove
-                    ORDER BY m.sort_order ASC NULLS LAST, m.id LIMIT 1)
-            FROM {lines} l JOIN {variants} v ON v.id = l.variant_id JOIN {products} p ON p.id = v.product_id
-            WHERE l.checkout_id = %s ORDER BY l.created_at, l.id
-            """,
-            [token],
-        )
-        rows = cursor.fetchall()
-    storage = ProductMedia._meta.get_field("image").storage
-    items = [
-        {"name": product, "variant": variant, "quantity": quantity, "price": price,
-         "thumbnail": _absolute(storage.url(image)) if image else None}
-        for product, variant, quantity, price, image in rows
-    ]
+    cart = _priced_cart(token)
     base = _storefront(message)
     url = None
     if base:
-        if items:
+        if cart is not None and cart.items:
             url = _with_query(base, {"checkout": global_id("Checkout", token)})
         else:
             snapshot = message.context.get("lines") or []
             restore = ",".join(f"{global_id('ProductVariant', v)}:{q}" for v, q in snapshot)
             url = _with_query(base, {"restore": restore}) if restore else base
-    return {"items": items, "action_url": url}
+    if cart is None:
+        return {"items": [], "action_url": url, "total": None}
+    return {"items": cart.items, "action_url": url, "total": cart.total, "currency": cart.currency}
 
 
-def _absolute(url: str) -> str | None:
-    """Emails cannot resolve relative image URLs: prefix the shop's public address (or show no image)."""
-    if url.startswith(("http://", "https://")):
-        return url
+class PricedCart(NamedTuple):
+    items: list[dict[str, Any]]
+    total: Any  # the gross amount (Decimal), or None when Saleor could not price the cart
+    currency: str
+
+
+#: Saleor thumbnail size for the 64-pixel images of the emails (sharp on high-density screens).
+THUMBNAIL_SIZE = 128
+
+
+def _priced_cart(token: str) -> PricedCart | None:
+    """The checkout's available lines with Saleor's prices; None when the checkout is gone."""
+    from saleor.checkout.fetch import fetch_checkout_info, fetch_checkout_lines
+    from saleor.checkout.models import Checkout
+
+    checkout = Checkout.objects.select_related("channel", "user").filter(token=token).first()
+    if checkout is None:
+        return None
+    lines, _unavailable = fetch_checkout_lines(checkout)  # lines whose variant the channel no longer sells are left out
+    prices = _saleor_prices(checkout, lines, fetch_checkout_info)
+    images = _thumbnails([info.product.pk for info in lines])
+    items = [
+        {"name": info.product.name, "variant": info.variant.name, "quantity": info.line.quantity,
+         "price": prices[1].get(info.line.pk) if prices else None, "thumbnail": images.get(info.product.pk)}
+        for info in lines
+    ]
+    return PricedCart(items, prices[0] if prices else None, checkout.currency)
+
+
+def _saleor_prices(checkout: Any, lines: list[Any], fetch_checkout_info: Any) -> tuple[Any, dict[Any, Any]] | None:
+    """(total gross, {line pk: line total gross}) from Saleor's calculations, or None if they fail."""
+    from saleor.checkout import calculations
+    from saleor.plugins.manager import get_plugins_manager
+
+    try:
+        manager = get_plugins_manager(allow_replica=False)
+        info = fetch_checkout_info(checkout, lines, manager)
+        total = calculations.calculate_checkout_total_with_gift_cards(manager=manager, checkout_info=info, lines=lines)
+        line_totals = {
+            line.line.pk: calculations.checkout_line_total(
+                manager=manager, checkout_info=info, lines=lines, checkout_line_info=line
+            ).gross.amount
+            for line in lines
+        }
+    except Exception:  # noqa: BLE001 - a tax app or discount failure: show the cart without prices
+        logger.warning("journey: Saleor could not price checkout %s…; the reminder shows no prices",
+                       str(checkout.pk)[:8], exc_info=True)
+        return None
+    return total.gross.amount, line_totals
+
+
+def _thumbnails(product_ids: list[Any]) -> dict[Any, str]:
+    """Each product's first image as Saleor's thumbnail URL (originals under /media/ need DEBUG to be served)."""
+    from saleor.product.models import ProductMedia
+    from saleor.thumbnail.utils import get_image_or_proxy_url
+
+    first: dict[Any, Any] = {}
+    media = ProductMedia.objects.filter(product_id__in=product_ids, type="IMAGE").exclude(image="").exclude(image=None)
+    for item in media.order_by("product_id", "sort_order", "pk").only("pk", "product_id"):
+        first.setdefault(item.product_id, item.pk)
+    return {
+        product: _absolute(get_image_or_proxy_url(None, str(pk), "ProductMedia", THUMBNAIL_SIZE, None))
+        for product, pk in first.items()
+    }
+
+
+def _absolute(path: str) -> str:
+    """A Saleor path as an address mail clients can load: the plugin's public API URL, else Saleor's own."""
+    from saleor.core.utils import build_absolute_uri
+
     settings = runtime.active_settings()
     base = settings.delivery.public_base_url if settings else None
-    return f"{base}{url}" if base else None
+    return f"{base}{path}" if base else build_absolute_uri(path)
 
 
 def _with_query(base: str, params: dict[str, str]) -> str:

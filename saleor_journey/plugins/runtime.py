@@ -2,6 +2,8 @@
 
 import logging
 import time
+from dataclasses import replace
+from email.headerregistry import Address
 from typing import Any
 
 from ..config import JourneySettings
@@ -26,9 +28,24 @@ def active_settings() -> JourneySettings | None:
 
     with writer_allowed():  # the configuration is read from the primary, as Saleor's plugin views do
         plugin = get_plugins_manager(allow_replica=False).get_plugin(PLUGIN_ID)
-    settings = plugin.settings if plugin is not None and plugin.active else None
+        settings = with_shop_sender(plugin.settings) if plugin is not None and plugin.active else None
     _cache = (now, settings)
     return settings
+
+
+def with_shop_sender(settings: JourneySettings) -> JourneySettings:
+    """The default sender, when the form leaves it empty: the shop's in Saleor's site settings."""
+    if settings.delivery.default_sender:
+        return settings
+    from django.contrib.sites.models import Site
+    from saleor.site.models import SiteSettings
+
+    shop = SiteSettings.objects.filter(site_id=Site.objects.get_current().pk).first()
+    address = shop.default_mail_sender_address if shop else None
+    if not address:
+        return settings
+    sender = str(Address(display_name=shop.default_mail_sender_name or "", addr_spec=address))
+    return replace(settings, delivery=replace(settings.delivery, default_sender=sender))
 
 
 def forget() -> None:

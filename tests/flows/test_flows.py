@@ -275,19 +275,87 @@ def test_a_cart_whose_items_sold_out_is_not_reminded(flows_manager: Any, make_ch
     assert first.reason == "no item in the cart is in stock" and esp.count == 0
 
 
-def test_the_cart_email_shows_price_and_thumbnail(flows_manager: Any, make_checkout: Any, esp: Any, settings: Any) -> None:
+def test_the_cart_email_shows_saleors_prices_and_thumbnail(
+    flows_manager: Any, make_checkout: Any, make_variant: Any, esp: Any
+) -> None:
+    """Saleor prices carts lazily: at the hooks the stored totals are still 0."""
+    from saleor.checkout.models import CheckoutLine
     from saleor.product.models import ProductMedia
 
-    settings.MEDIA_URL = "/media/"
+    checkout = make_checkout(email="anna@example.com", lines=0)
+    coffee, cup = make_variant("Caffè", price=Decimal("18.90")), make_variant("Tazza", price=Decimal("4.10"))
+    CheckoutLine.objects.create(checkout=checkout, variant=coffee, quantity=2)
+    CheckoutLine.objects.create(checkout=checkout, variant=cup, quantity=1)
+    ProductMedia.objects.create(product=coffee.product, type="VIDEO", external_url="https://v.example/x", sort_order=0)
+    caffe = ProductMedia.objects.create(product=coffee.product, image="products/caffe.jpg", alt="Caffè", sort_order=1)
+    ProductMedia.objects.create(product=coffee.product, image="products/second.jpg", sort_order=2)
+    flows_manager.checkout_created(checkout)
+    checkout.refresh_from_db()
+    assert checkout.total_gross_amount == 0  # what the hook saw, and the old emails printed
+    last_change = checkout.last_change
+    send_due(messages("abandoned_cart")[0].due_at)
+    html, text = esp.received[0].body["HtmlBody"], esp.received[0].body["TextBody"]
+    thumbnail = base64.b64encode(f"ProductMedia:{caffe.pk}".encode()).decode()
+    assert f'src="https://api.shop.example.com/thumbnail/{thumbnail}/128/"' in html and 'alt="Caffè"' in html
+    assert "/media/" not in html  # originals are served only with DEBUG
+    assert "€37.80" in html and "€4.10" in html  # each line as Saleor's API prices it
+    assert "Totale: €41.90" in text or "Total: €41.90" in text  # checkout.totalPrice
+    checkout.refresh_from_db()
+    assert checkout.total_gross_amount == Decimal("41.90") and checkout.last_change == last_change  # life not extended
+
+
+def test_a_cart_saleor_cannot_price_is_shown_without_amounts(
+    flows_manager: Any, make_checkout: Any, make_variant: Any, esp: Any
+) -> None:
+    from saleor.checkout.models import CheckoutLine
+
     checkout = make_checkout(email="anna@example.com", lines=1)
-    line = checkout.lines.get()
-    line.total_price_gross_amount = Decimal("37.80")
-    line.save()
-    ProductMedia.objects.create(product=line.variant.product, image="products/old.jpg", sort_order=0, to_remove=True)
-    ProductMedia.objects.create(product=line.variant.product, image="products/caffe.jpg", alt="Caffè", sort_order=1)
-    ProductMedia.objects.create(product=line.variant.product, image="products/second.jpg", sort_order=2)
+    # A price Saleor cannot add up (a listing left in another currency): its calculation raises.
+    CheckoutLine.objects.create(checkout=checkout, variant=make_variant("Moka", price=Decimal("30"), currency="USD"),
+                                quantity=1)
     flows_manager.checkout_created(checkout)
     send_due(messages("abandoned_cart")[0].due_at)
-    html = esp.received[0].body["HtmlBody"]
-    assert 'src="https://api.shop.example.com/media/products/caffe.jpg"' in html and 'alt="Caffè"' in html
-    assert "€37.80" in html  # Saleor keeps three decimals; the customer sees the currency's two
+    body = esp.received[0].body
+    assert "Caffè" in body["TextBody"] and "Moka" in body["TextBody"]
+    assert "€" not in body["TextBody"] and "€" not in body["HtmlBody"] and "$" not in body["TextBody"]
+    assert "0.00" not in body["TextBody"] and "0,00" not in body["TextBody"]
+
+
+def test_empty_sender_and_public_url_fall_back_to_saleors_own(
+    esp: Any, twilio: Any, channel: Any, make_checkout: Any, settings: Any
+) -> None:
+    """A shop that leaves the form's sender and public URL empty: Saleor's site settings and PUBLIC_URL."""
+    from saleor.site.models import SiteSettings
+
+    settings.PUBLIC_URL = "https://api.bottega.example"
+    SiteSettings.objects.update(default_mail_sender_name="Bottega, Roma", default_mail_sender_address="ciao@bottega.example")
+    manager = activate_plugin(delivery_configuration(
+        esp, twilio, public_base_url="", default_sender="", channel_settings='{"it": {"language": "it"}}'))
+    checkout = make_checkout(email="anna@example.com")
+    manager.checkout_created(checkout)
+    reminders = messages("abandoned_cart")
+    assert send_due(reminders[1].due_at).sent >= 1  # the second reminder is marketing: it has an unsubscribe link
+    body = esp.received[-1].body
+    assert body["From"] == '"Bottega, Roma" <ciao@bottega.example>'
+    headers = {h["Name"]: h["Value"] for h in body["Headers"]}
+    assert headers["List-Unsubscribe"].startswith("<https://api.bottega.example/plugins/global/saleor.journey/unsubscribe/")
+
+
+@pytest.mark.parametrize(("started_ago", "lock_seconds", "reminded"), [
+    (timedelta(minutes=2), 180, False),  # inside Saleor's default three-minute lock: being completed
+    (timedelta(minutes=4), 180, True),  # the lock ran out: the completion failed, the cart is abandoned
+    (timedelta(minutes=4), 600, False),  # a shop that set CHECKOUT_COMPLETION_LOCK_TIME to ten minutes
+])
+def test_a_checkout_being_completed_follows_saleors_lock_time(
+    flows_manager: Any, make_checkout: Any, esp: Any, settings: Any, started_ago: timedelta, lock_seconds: int,
+    reminded: bool,
+) -> None:
+    settings.CHECKOUT_COMPLETION_LOCK_TIME = lock_seconds
+    checkout = make_checkout(email="anna@example.com")
+    flows_manager.checkout_created(checkout)
+    first = messages("abandoned_cart")[0]
+    type(checkout).objects.filter(pk=checkout.pk).update(completing_started_at=timezone.now() - started_ago)
+    counts = send_due(first.due_at)
+    first.refresh_from_db()
+    assert (counts.sent, esp.count) == ((1, 1) if reminded else (0, 0)), first.reason
+    assert reminded or first.reason == "checkout is being completed"

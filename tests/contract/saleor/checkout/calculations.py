@@ -9,8 +9,9 @@
 ``checkout_line_total`` (line 194) are what Saleor's API resolves
 ``checkout.totalPrice`` and a line's ``totalPrice`` with. The double has no
 taxes, discounts or gift cards: a line is its channel price times its quantity,
-net = gross; a variant without a channel price makes the calculation fail, as a
-tax app error would.
+net = gross. A price in another currency than the checkout's makes the
+calculation raise (``prices.Money`` refuses to mix currencies), as any failure
+inside Saleor's calculation would.
 """
 
 from decimal import Decimal
@@ -37,12 +38,12 @@ def fetch_checkout_data(
     checkout = checkout_info.checkout
     if not force_update and checkout.price_expiration > timezone.now():
         return Promise.resolve((checkout_info, lines))
-    total = Decimal(0)
+    total = Money(Decimal(0), checkout.currency)
     for info in lines:
-        price = info.channel_listing.price_amount * info.line.quantity
-        info.line.total_price_net_amount = info.line.total_price_gross_amount = price
-        total += price
-    checkout.total_net_amount = checkout.total_gross_amount = total
+        price = Money(info.channel_listing.price_amount, info.channel_listing.currency) * info.line.quantity
+        info.line.total_price_net_amount = info.line.total_price_gross_amount = price.amount
+        total += price  # prices' Money refuses to add different currencies (ValueError), as in Saleor
+    checkout.total_net_amount = checkout.total_gross_amount = total.amount
     checkout.price_expiration = timezone.now() + settings.CHECKOUT_PRICES_TTL
     with transaction.atomic():
         locked = Checkout.objects.select_for_update().only("last_change").filter(token=checkout.token).first()

@@ -17,11 +17,14 @@ class ProductVariant(models.Model):
 
 class ProductMedia(models.Model):
     """Mirror of ProductMedia (product/models.py:577): ``image`` (an ImageField in Saleor; a FileField here,
-    the same ``.url`` API without Pillow), ``alt`` and ``to_remove``, ordered by ``sort_order``."""
+    the same ``.url`` API without Pillow), ``alt``, ``type`` (IMAGE, or VIDEO with an ``external_url`` and
+    no image), ordered by ``sort_order``. ``to_remove`` is marked DEPRECATED in 3.23 (line 597)."""
 
     product = models.ForeignKey(Product, related_name="media", on_delete=models.CASCADE, null=True, blank=True)
     image = models.FileField(upload_to="products", blank=True, null=True)
     alt = models.CharField(max_length=250, blank=True)
+    type = models.CharField(max_length=32, default="IMAGE")  # ProductMediaTypes.IMAGE / VIDEO
+    external_url = models.CharField(max_length=256, blank=True, null=True)
     to_remove = models.BooleanField(default=False)  # being deleted by Saleor's background task
     sort_order = models.IntegerField(editable=False, db_index=True, null=True)
 
