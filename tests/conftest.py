@@ -14,6 +14,15 @@ from tests.peers import Peer, postmark_answer, serve, twilio_answer
 _numbers = itertools.count(1000)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """Rate-limit counters and Saleor's login throttling live in Django's cache: each test starts without any."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def channel(db: Any) -> Any:
     from saleor.channel.models import Channel

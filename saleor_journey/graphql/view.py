@@ -19,6 +19,7 @@ from graphql.error import GraphQLError, GraphQLSyntaxError
 from graphql.execution import execute
 
 from ..delivery import rendering
+from ..services import ratelimit
 from . import limits
 from .errors import ApiError, PermissionDenied
 from .loaders import Loaders
@@ -111,7 +112,7 @@ def handle(
         limits.check(document, operation, variables)
     except limits.QueryTooComplex as exc:
         return _error(str(exc), 400, "QUERY_TOO_COMPLEX")
-    context = Context(requestor, settings, record, request.META.get("REMOTE_ADDR", ""))
+    context = Context(requestor, settings, record, ratelimit.client_address(request))
     result = execute(schema, document, context_value=context, variable_values=variables, operation_name=operation)
     payload: dict[str, Any] = {"data": result.data}
     status = 200

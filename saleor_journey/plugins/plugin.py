@@ -23,10 +23,11 @@ from ..exceptions import ConfigurationError
 from ..graphql import view as graphql_view
 from ..report import view as report_view
 from ..routes import GRAPHQL, PLUGIN_ID, REPORT
+from ..services import ratelimit
 from ..services.erasure import erase_person
 from ..services.recording import ExtraRead, JourneyRecorder, StageMirror
 from . import consent, events, flow_support, form, runtime  # noqa: F401 - flow_support registers send-time checks
-from .requestor import StaffSessions, identify
+from .requestor import StaffSessions, client_ip, identify
 
 logger = logging.getLogger(__name__)
 
@@ -234,6 +235,8 @@ class JourneyPlugin(BasePlugin):
         # The legacy /plugins/<id>/ route reaches inactive plugins too.
         if not self.active:
             return HttpResponseNotFound()
+        # Rate limits key on the caller's address as Saleor computes it (X-Forwarded-For behind a balancer).
+        setattr(request, ratelimit.CLIENT_ADDRESS_ATTRIBUTE, client_ip(request))
         if path.rstrip("/") == "/health":
             return JsonResponse({"plugin": PLUGIN_ID, "status": "ok"})
         if path.rstrip("/") == GRAPHQL.rstrip("/"):

@@ -40,34 +40,61 @@ def identify(request: Any) -> Requestor:
     return Requestor(kind="staff", user_id=user.pk, email=user.email, permissions=granted)
 
 
+def client_ip(request: Any) -> str:
+    """The caller's address as Saleor computes it (``get_client_ip``: X-Forwarded-For's first valid address)."""
+    from saleor.core.utils import get_client_ip
+
+    return get_client_ip(request) or ""
+
+
+def password_sign_in_enabled() -> bool:
+    """Saleor's ``SiteSettings.password_login_mode`` lets staff sign in with a password (not SSO-only)."""
+    from django.contrib.sites.models import Site
+    from saleor.site import PasswordLoginMode
+    from saleor.site.models import SiteSettings
+
+    shop = SiteSettings.objects.filter(site_id=Site.objects.get_current().pk).first()
+    return shop is None or shop.password_login_mode == PasswordLoginMode.ENABLED
+
+
 class StaffSessions:
     """Browser sign-in for the staff report: Saleor's staff email and password, then a signed cookie.
 
-    The cookie holds the user's id, Saleor's ``jwt_token_key`` (changed when
-    every token is revoked) and a keyed hash of the password hash (changed by
-    any password change or reset, as Django's own sessions do), signed with
-    Saleor's SECRET_KEY. Each request loads the user again, so a deactivated
-    account, a new password or a removed permission takes effect at once.
+    The password goes through Saleor's own ``authenticate_with_throttling``
+    (what ``tokenCreate`` uses: a growing delay per client address and per
+    account), and only while Saleor's ``password_login_mode`` allows staff to
+    sign in with a password. The cookie holds the user's id, Saleor's
+    ``jwt_token_key`` (changed when every token is revoked) and a keyed hash
+    of the password hash (changed by any password change or reset, as Django's
+    own sessions do), signed with Saleor's SECRET_KEY. Each request loads the
+    user again, so a deactivated account, a new password, a removed permission
+    or password sign-in switched off takes effect at once.
     """
 
     cookie = "journey_report"
     max_age = 8 * 3600
     _salt = "saleor_journey.report.session"
 
-    def sign_in(self, email: str, password: str) -> str | None:
-        """The cookie value for an active staff user with this email and password, else None."""
-        from django.contrib.auth import get_user_model
-        from django.core import signing
+    def available(self) -> bool:
+        return password_sign_in_enabled()
 
-        user_model = get_user_model()
-        user = user_model.objects.filter(email__iexact=email).first()
-        if user is None:
-            user_model().set_password(password)  # the same work as a real check, so timing says nothing
-            return None
-        if not (user.check_password(password) and user.is_active and user.is_staff):
-            return None
+    def sign_in(self, request: Any, email: str, password: str) -> tuple[str | None, str | None]:
+        """(cookie value, None) for an active staff user with this email and password, else (None, why):
+        ``disabled`` (password sign-in is off in Saleor), ``throttled`` (Saleor's delay), ``refused``."""
+        from django.core import signing
+        from django.core.exceptions import ValidationError
+        from saleor.account.throttling import authenticate_with_throttling
+
+        if not password_sign_in_enabled():
+            return None, "disabled"
+        try:
+            user = authenticate_with_throttling(request, email, password)
+        except ValidationError:  # the address must wait (LOGIN_ATTEMPT_DELAYED) or is unknown
+            return None, "throttled"
+        if user is None or not (user.is_active and user.is_staff):
+            return None, "refused"
         return signing.dumps({"u": user.pk, "k": user.jwt_token_key, "p": self._password_mark(user)},
-                             salt=self._salt, compress=False)
+                             salt=self._salt, compress=False), None
 
     def _password_mark(self, user: Any) -> str:
         from django.utils.crypto import salted_hmac
@@ -86,6 +113,8 @@ class StaffSessions:
             claims = signing.loads(value, salt=self._salt, max_age=self.max_age)
         except signing.BadSignature:
             return ANONYMOUS
+        if not password_sign_in_enabled():
+            return ANONYMOUS  # the shop switched password sign-in off (SSO only): password sessions end
         user = get_user_model().objects.filter(pk=claims.get("u")).first()
         if user is None or not user.is_active or not user.is_staff or user.jwt_token_key != claims.get("k"):
             return ANONYMOUS

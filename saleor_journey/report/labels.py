@@ -31,6 +31,9 @@ LABELS: dict[str, dict[str, Any]] = {
         "sign_in_title": "Sign in to the customer journey report",
         "sign_in_help": "Use your Saleor Dashboard staff email and password. You need the Manage users or Manage orders permission.",
         "email": "Email", "password": "Password", "sign_in": "Sign in",
+        "sign_in_disabled": "This shop's Saleor settings allow staff no password sign-in (single sign-on only), "
+        "so this page has none either. Tools can open it with a staff or app token in an "
+        "'Authorization: Bearer <token>' header.",
         "wrong_credentials": "That email and password do not match an active staff account.",
         "too_many": "Too many attempts. Try again in 15 minutes.",
         "bad_token": "The token was refused (expired, revoked or not from this shop).",
@@ -71,6 +74,9 @@ LABELS: dict[str, dict[str, Any]] = {
         "sign_in_title": "Accedi al report del percorso clienti",
         "sign_in_help": "Usa email e password del tuo account staff della Saleor Dashboard. Serve il permesso Gestione utenti o Gestione ordini.",
         "email": "Email", "password": "Password", "sign_in": "Accedi",
+        "sign_in_disabled": "Le impostazioni di Saleor di questo negozio non consentono allo staff l'accesso con "
+        "password (solo single sign-on), quindi nemmeno questa pagina lo offre. Gli strumenti possono aprirla con "
+        "un token di staff o di app nell'intestazione 'Authorization: Bearer <token>'.",
         "wrong_credentials": "Email e password non corrispondono a un account staff attivo.",
         "too_many": "Troppi tentativi. Riprova tra 15 minuti.",
         "bad_token": "Il token è stato rifiutato (scaduto, revocato o di un altro negozio).",

@@ -45,7 +45,9 @@ class Sessions(Protocol):
     cookie: str
     max_age: int
 
-    def sign_in(self, email: str, password: str) -> str | None: ...
+    def available(self) -> bool: ...
+
+    def sign_in(self, request: HttpRequest, email: str, password: str) -> tuple[str | None, str | None]: ...
 
     def requestor(self, value: str | None) -> Requestor: ...
 
@@ -78,7 +80,7 @@ def handle(
     if not requestor.authenticated:
         requestor = sessions.requestor(request.COOKIES.get(sessions.cookie))
     if not requestor.authenticated:  # a browser that has not signed in yet: the form, as any page
-        return _sign_in_page(query, request.path, error=None, status=200)
+        return _sign_in_page(query, request.path, error=None, status=200, available=sessions.available())
     may_see_customers, may_see_orders = requestor.can(Permission.MANAGE_USERS), requestor.can(Permission.MANAGE_ORDERS)
     if not (may_see_customers or may_see_orders):
         return _page("report_message", query.lang, {"message": LABELS[query.lang]["forbidden"]}, status=403)
@@ -172,11 +174,15 @@ def _post(request: HttpRequest, sessions: Sessions, query: Query | None, setting
         return response
     # One spelling of the address for the lookup and the counters, so spaces or capitals buy no extra tries.
     email, password = request.POST.get("email", "").strip().lower()[:254], request.POST.get("password", "")[:4096]
-    client = request.META.get("REMOTE_ADDR", "")
+    if not sessions.available():
+        return _sign_in_page(query, request.path, error=None, status=403, available=False)
+    client = ratelimit.client_address(request)
     if not (ratelimit.allowed(f"journey-report-sign-in:account:{email}", SIGN_IN_ATTEMPTS, 900)
             and ratelimit.allowed(f"journey-report-sign-in:address:{client}", SIGN_IN_ATTEMPTS_PER_ADDRESS, 900)):
         return _sign_in_page(query, request.path, error=LABELS[query.lang]["too_many"], status=429)
-    value = sessions.sign_in(email, password) if email and password else None
+    value, why = sessions.sign_in(request, email, password) if email and password else (None, "refused")
+    if why == "throttled":
+        return _sign_in_page(query, request.path, error=LABELS[query.lang]["too_many"], status=429)
     if value is None:
         return _sign_in_page(query, request.path, error=LABELS[query.lang]["wrong_credentials"], status=401)
     response = HttpResponseRedirect(target, status=303)
@@ -191,9 +197,11 @@ def _public_https(settings: Any) -> bool:
     return str(getattr(delivery, "public_base_url", None) or "").startswith("https://")
 
 
-def _sign_in_page(query: Query | None, path: str, error: str | None, status: int) -> HttpResponse:
+def _sign_in_page(query: Query | None, path: str, error: str | None, status: int, available: bool = True) -> HttpResponse:
+    """The sign-in form, or (when Saleor allows staff no password sign-in) how to open the report instead."""
     query = query or Query(DEFAULT_DAYS, None, "en")
-    return _page("report_sign_in", query.lang, {"error": error, "action": query.url(path)}, status=status)
+    return _page("report_sign_in", query.lang, {"error": error, "action": query.url(path), "available": available},
+                 status=status)
 
 
 def _page(name: str, lang: str, context: dict[str, Any], status: int = 200) -> HttpResponse:

@@ -1,8 +1,22 @@
 """Fixed-window attempt counters in Django's cache (Saleor's cache: shared across processes when it is Redis)."""
 
 import hashlib
+from typing import Any
 
 from django.core.cache import cache
+
+#: Where the plugin route stores the caller's address as Saleor computes it (its ``get_client_ip``).
+CLIENT_ADDRESS_ATTRIBUTE = "journey_client_address"
+
+
+def client_address(request: Any) -> str:
+    """The caller's address for rate limits: as Saleor reads it (set by the plugin route), else REMOTE_ADDR.
+
+    Behind a load balancer REMOTE_ADDR is the balancer's, so keying on it would
+    put every storefront visitor in one bucket; Saleor takes the first valid
+    address of X-Forwarded-For.
+    """
+    return getattr(request, CLIENT_ADDRESS_ATTRIBUTE, None) or request.META.get("REMOTE_ADDR", "") or ""
 
 
 def allowed(key: str, limit: int, seconds: int) -> bool:

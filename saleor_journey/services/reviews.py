@@ -23,6 +23,8 @@ logger = logging.getLogger(__name__)
 TITLE_MAX, TEXT_MAX = 120, 5000
 LOW_RATING = 2
 ATTEMPTS_PER_HOUR = 10
+#: Review submissions per client address per hour, whatever the link (a household sharing one address posts a few).
+ATTEMPTS_PER_ADDRESS_PER_HOUR = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +57,11 @@ def clean(rating: Any, title: str | None, text: str | None) -> ReviewInput:
     return ReviewInput(int(rating), title, text)
 
 
-def attempt_allowed(token: str) -> bool:
-    """Count an attempt with this token; False once it has been tried too often this hour."""
-    return ratelimit.allowed(f"journey-review:{token}", ATTEMPTS_PER_HOUR, 3600)  # the key is hashed there
+def attempt_allowed(token: str, client: str) -> bool:
+    """Count an attempt with this token and from this client address; False once either was used too often
+    this hour (one link retried, or one host trying many links)."""
+    return (ratelimit.allowed(f"journey-review:{token}", ATTEMPTS_PER_HOUR, 3600)  # the keys are hashed there
+            and ratelimit.allowed(f"journey-review:address:{client}", ATTEMPTS_PER_ADDRESS_PER_HOUR, 3600))
 
 
 def already_reviewed(claims: dict[str, Any]) -> bool:

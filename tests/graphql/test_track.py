@@ -78,3 +78,24 @@ def test_floods_are_refused(track: Any) -> None:
     for n in range(29):  # 60 calls a minute from one address, whoever they are about
         track(event="NEWSLETTER_SIGNUP", email=f"list{n}@example.com")
     assert track(event="NEWSLETTER_SIGNUP", email="one-too-many@example.com")["errors"][0]["code"] == "NOT_ALLOWED"
+
+
+def test_behind_a_load_balancer_one_busy_storefront_visitor_does_not_block_the_others(db: Any) -> None:
+    """Saleor reads the caller from X-Forwarded-For; REMOTE_ADDR is the balancer's for everyone."""
+    from django.test import Client
+
+    from tests.conftest import activate_plugin
+    from tests.graphql.conftest import URL
+
+    activate_plugin([])
+
+    def signup(visitor: str, email: str) -> dict[str, Any]:
+        response = Client().post(
+            URL, {"query": TRACK, "variables": {"event": "NEWSLETTER_SIGNUP", "email": email}},
+            content_type="application/json", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=f"{visitor}, 10.0.0.2")
+        return response.json()["data"]["journeyTrack"]
+
+    for n in range(60):
+        assert signup("203.0.113.7", f"list{n}@example.com")["errors"] == []
+    assert signup("203.0.113.7", "one-too-many@example.com")["errors"][0]["code"] == "NOT_ALLOWED"
+    assert signup("198.51.100.8", "anna@example.com")["recorded"] is True  # another visitor, same balancer

@@ -109,7 +109,7 @@ def test_a_browser_signs_in_with_the_staff_account_and_out_again(shop: Any, make
     owner.save()
     browser = Client()
 
-    wrong = browser.post(REPORT, {"email": "owner@example.com", "password": "guess"})
+    wrong = browser.post(REPORT, {"email": "owner@example.com", "password": "guess"}, REMOTE_ADDR="198.51.100.20")
     assert wrong.status_code == 401 and "do not match" in wrong.content.decode()
     assert "journey_report" not in wrong.cookies
     signed_in = browser.post(f"{REPORT}?days=7", {"email": "OWNER@example.com", "password": "correct horse battery staple"})
@@ -147,22 +147,62 @@ def test_sign_in_refuses_customers_forged_cookies_other_sites_and_guessing(make_
     assert b'type="password"' in forged.content and b'id="funnel"' not in forged.content
     cross_site = Client().post(REPORT, {"email": "buyer@example.com", "password": "x"}, HTTP_ORIGIN="https://evil.example")
     assert cross_site.status_code == 403
-    attempts = [Client().post(REPORT, {"email": "victim@example.com", "password": f"guess{i}"}).status_code
-                for i in range(11)]
+    # Guesses at one account from many addresses (a botnet): ten, then the account's window is closed.
+    attempts = [Client().post(REPORT, {"email": "victim@example.com", "password": f"guess{i}"},
+                              REMOTE_ADDR=f"203.0.113.{i}").status_code for i in range(11)]
     assert attempts == [401] * 10 + [429]
-    for spelling in ("VICTIM@example.com", " victim@example.com\t"):  # no fresh allowance for another spelling
-        assert Client().post(REPORT, {"email": spelling, "password": "guess"}).status_code == 429
+    for i, spelling in enumerate(("VICTIM@example.com", " victim@example.com\t")):  # no fresh allowance for another spelling
+        assert Client().post(REPORT, {"email": spelling, "password": "guess"},
+                             REMOTE_ADDR=f"203.0.113.{50 + i}").status_code == 429
     very_long = "x" * 300 + "@example.com"  # longer than a memcached key may be
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        assert Client().post(REPORT, {"email": very_long, "password": "guess"}).status_code == 401
+        assert Client().post(REPORT, {"email": very_long, "password": "guess"},
+                             REMOTE_ADDR="203.0.113.99").status_code == 401
     assert not [w for w in caught if issubclass(w.category, CacheKeyWarning)]
 
 
-def test_one_address_cannot_try_passwords_across_many_accounts(make_user: Any) -> None:
+def test_one_address_waits_after_a_wrong_password_as_saleor_makes_it_wait(make_user: Any) -> None:
+    """Saleor's own throttling (tokenCreate's): after a failure the address waits, doubling as failures grow."""
     activate_plugin([])
+    first = Client().post(REPORT, {"email": "staff0@example.com", "password": "Summer2026!"}, REMOTE_ADDR="203.0.113.9")
     spray = [Client().post(REPORT, {"email": f"staff{i}@example.com", "password": "Summer2026!"},
-                           REMOTE_ADDR="203.0.113.9").status_code for i in range(31)]
-    assert spray == [401] * 30 + [429]
+                           REMOTE_ADDR="203.0.113.9").status_code for i in range(1, 6)]
+    assert first.status_code == 401 and spray == [429] * 5
     assert Client().post(REPORT, {"email": "staff0@example.com", "password": "x"},
                          REMOTE_ADDR="198.51.100.7").status_code == 401  # others are not locked out
+
+
+def test_behind_a_load_balancer_each_visitor_has_their_own_allowance(make_user: Any) -> None:
+    """Every request reaches Saleor from the balancer's address; Saleor reads the client from X-Forwarded-For."""
+    activate_plugin([])
+    owner = make_user("owner@example.com", is_staff=True, granted_permissions=[MANAGE_USERS])
+    owner.set_password("correct horse battery staple")
+    owner.save()
+    balancer = {"REMOTE_ADDR": "10.0.0.2"}
+    guess = Client().post(REPORT, {"email": "x@example.com", "password": "x"},
+                          HTTP_X_FORWARDED_FOR="203.0.113.5, 10.0.0.2", **balancer)
+    assert guess.status_code == 401
+    owner_in = Client().post(REPORT, {"email": "owner@example.com", "password": "correct horse battery staple"},
+                             HTTP_X_FORWARDED_FOR="198.51.100.23, 10.0.0.2", **balancer)
+    assert owner_in.status_code == 303  # the guesser's wait is not the owner's
+
+
+@pytest.mark.parametrize("mode", ["disabled", "customers_only"])
+def test_a_shop_whose_staff_sign_in_only_with_sso_gets_no_password_sign_in(make_user: Any, mode: str) -> None:
+    from saleor.site.models import SiteSettings
+
+    activate_plugin([])
+    owner = make_user("owner@example.com", is_staff=True, granted_permissions=[MANAGE_USERS])
+    owner.set_password("correct horse battery staple")
+    owner.save()
+    browser = Client()
+    assert browser.post(REPORT, {"email": "owner@example.com", "password": "correct horse battery staple"},
+                        REMOTE_ADDR="198.51.100.30").status_code == 303
+    assert b'id="funnel"' in get(client=browser).content
+    SiteSettings.objects.update(password_login_mode=mode)
+    page = get(client=browser).content.decode()  # the password session ends with the setting
+    assert 'type="password"' not in page and "single sign-on" in page and 'id="funnel"' not in page
+    refused = Client().post(REPORT, {"email": "owner@example.com", "password": "correct horse battery staple"},
+                            REMOTE_ADDR="198.51.100.31")
+    assert refused.status_code == 403 and "journey_report" not in refused.cookies

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 
 from ...config import JourneySettings
 from ...exceptions import ForgedCallbackError
-from ...services import reviews
+from ...services import ratelimit, reviews
 from .. import rendering
 from ..tokens import read_review_token
 
@@ -38,7 +38,7 @@ def handle(request: HttpRequest, rest: str, settings: JourneySettings, record: A
         return _page(lang, {**base, "done": already})
     if request.method != "POST":
         return HttpResponse(status=405, headers={"Allow": "GET, POST"})
-    if not reviews.attempt_allowed(token):
+    if not reviews.attempt_allowed(token, ratelimit.client_address(request)):
         return HttpResponse("Too many attempts; try again later.", status=429, content_type="text/plain")
     if already:
         return _page(lang, {**base, "done": True})

@@ -39,7 +39,7 @@ class ReviewSubmit(graphene.Mutation):
         claims = read_review_token(token) if len(token) < 2000 else None
         if claims is None or context.settings is None:
             return ReviewSubmit(review=None, errors=[error("invalid", "The review link is not valid or has expired.", "token")])
-        if not reviews.attempt_allowed(token):
+        if not reviews.attempt_allowed(token, context.client_ip):
             return ReviewSubmit(review=None, errors=[error("not_allowed", "Too many attempts; try again in an hour.", "token")])
         try:
             review = reviews.clean(rating, title, text)
