@@ -51,7 +51,9 @@ class JourneyMetrics(graphene.ObjectType):
     period_start = graphene.DateTime(required=True, description="Start of the first whole UTC day counted.")
     period_end = graphene.DateTime(required=True, description="End of the last whole UTC day counted.")
     as_of = graphene.DateTime(required=True, description="When the figures were computed (refreshed every 10 minutes).")
-    abandoned_carts = graphene.Int(required=True)
+    abandoned_carts = graphene.Int(required=True, description=(
+        "Carts abandoned in the period: a cart with an item and an address whose first reminder came due without "
+        "an order placed from it before (counted on that day), whether or not a reminder could be sent."))
     reminders_sent = graphene.Int(required=True)
     carts_recovered = graphene.Int(required=True)
     recovery_rate = graphene.Float(description="carts recovered / abandoned carts; null without abandoned carts.")
@@ -107,7 +109,7 @@ def compute(figures: Figures, start: datetime, end: datetime, promoter_rating: i
     for key, n in figures.named("delivery:").items():
         channel, kind = key.split(":", 1)
         per_channel[channel][kind] = int(n)
-    abandoned = count(f"started:{ABANDONED_CART}")
+    abandoned = count(f"abandoned:{ABANDONED_CART}")
     recovered = count(f"converted:{ABANDONED_CART}")
     return JourneyMetrics(
         period_start=start, period_end=end, as_of=figures.as_of,

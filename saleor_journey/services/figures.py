@@ -8,6 +8,8 @@ construction. A figure is a (day, channel, name) -> value row; names:
 
   entered:<stage>                 customers moving into the stage (transition time; the causing event's channel)
   started:<flow>                  sequences started (distinct subjects of the day's new messages)
+  abandoned:abandoned_cart        carts abandoned: the first reminder's delay passed without an order (or the
+                                  cart being emptied) first; counted on that reminder's due day
   suppressed:<flow>, cancelled:<flow>   new messages that ended so (by creation day)
   sent:<flow>, sent_via:<channel> messages sent (by send day); requests_sent: review requests (first step)
   converted:<flow>, revenue:<flow>:<currency>   orders credited to a flow and their totals
@@ -60,6 +62,16 @@ DAILY = [
                      count(DISTINCT subject_key) started, count(*) FILTER (WHERE state = 'suppressed') suppressed,
                      count(*) FILTER (WHERE state = 'cancelled') cancelled
               FROM {M} WHERE created_at >= %(start)s AND created_at < %(end)s GROUP BY 1, 2, 3) x""",
+    # A cart is abandoned once its first reminder is due (or was already handled) and nothing ended the
+    # sequence before that moment; a cart bought a minute after it was started never was.
+    f"""SELECT {_DAY.format(col='m.due_at')}, COALESCE(m.channel_slug, ''), 'abandoned:' || m.flow, count(*)
+        FROM {M} m
+        WHERE m.flow = 'abandoned_cart' AND m.due_at >= %(start)s AND m.due_at < %(end)s
+          AND (m.due_at <= %(now)s OR m.state NOT IN ('pending', 'deferred', 'cancelled'))
+          AND NOT (m.state = 'cancelled' AND m.updated_at <= m.due_at)
+          AND NOT EXISTS (SELECT 1 FROM {M} e WHERE e.subject_key = m.subject_key AND e.flow = m.flow
+                          AND (e.due_at, e.id) < (m.due_at, m.id))
+        GROUP BY 1, 2, 3""",
     f"""SELECT d, c, unnest(ARRAY['sent:' || flow, 'sent_via:' || channel, 'requests_sent']),
                unnest(ARRAY[n, n, requests])
         FROM (SELECT {_DAY.format(col='sent_at')} d, COALESCE(channel_slug, '') c, flow, channel, count(*) n,
@@ -114,7 +126,7 @@ class Figures:
 
 def _bounds(first: date, last: date) -> dict[str, datetime]:
     start = datetime(first.year, first.month, first.day, tzinfo=UTC)
-    return {"start": start, "end": start + timedelta(days=(last - first).days + 1)}
+    return {"start": start, "end": start + timedelta(days=(last - first).days + 1), "now": journey_clock.now()}
 
 
 def daily(first: date, last: date) -> list[tuple[date, str, str, Decimal]]:

@@ -63,3 +63,25 @@ def test_metrics_add_up_what_the_flows_did(
     refused = ask(token_for(MANAGE_USERS, email="support@example.com"))
     assert refused.status_code == 403 and refused.json()["data"] == {"journeyMetrics": None}
     assert ask(None).status_code == 401
+
+
+def test_a_cart_bought_before_its_first_reminder_was_never_abandoned(
+    flows_manager: Any, make_checkout: Any, make_order: Any, token_for: Any  # noqa: F811
+) -> None:
+    """As in a real shop: two carts bought at once, one bought after its reminder, one left."""
+    quick = [make_checkout(email=f"quick{i}@example.com") for i in range(2)]
+    reminded, left = make_checkout(email="anna@example.com"), make_checkout(email="bruno@example.com")
+    for checkout in (*quick, reminded, left):
+        flows_manager.checkout_created(checkout)
+    for checkout in quick:  # bought a minute later: nothing was abandoned
+        flows_manager.order_created(make_order(email=checkout.email, checkout=checkout))
+    token = token_for(MANAGE_ORDERS)
+    m = ask(token).json()["data"]["journeyMetrics"]
+    assert (m["abandonedCarts"], m["cartsRecovered"], m["recoveryRate"]) == (0, 0, None)  # not "0 / 4, 0.0 %"
+    first = messages("abandoned_cart")[0].due_at
+    assert send_due(first + timedelta(minutes=1)).sent == 2  # the delay passed for the two carts still open
+    flows_manager.order_created(make_order(email="anna@example.com", checkout=reminded, total=Decimal("20.00")))
+    m = ask(token).json()["data"]["journeyMetrics"]
+    assert (m["abandonedCarts"], m["cartsRecovered"], m["recoveryRate"]) == (2, 1, 0.5)
+    cart = next(f for f in m["flows"] if f["flow"] == "abandoned_cart")
+    assert cart["triggered"] == 4  # sequences started, for comparison

@@ -34,8 +34,13 @@ def shop(api: Any, make_user: Any, make_order: Any, make_checkout: Any, channel:
             recorder.record(order_event(make_order(user=user, total=Decimal("30.00")), EventKind.ORDER_PLACED, timezone.now()))
         return user
 
-    def browser(email: str) -> Any:
-        built = checkout_event(make_checkout(email=email), EventKind.CHECKOUT_CREATED, timezone.now())
+    def browser(email: str, idle: timedelta = timedelta(hours=2)) -> Any:
+        """A visitor who put an item in a cart ``idle`` ago and left (past the first reminder's delay)."""
+        checkout = make_checkout(email=email)
+        type(checkout).objects.filter(pk=checkout.pk).update(last_change=timezone.now() - idle)
+        checkout.refresh_from_db()
+        assert checkout.channel.slug  # Saleor's manager reads the channel before calling a hook
+        built = checkout_event(checkout, EventKind.CHECKOUT_CREATED, timezone.now())
         event, read = built if isinstance(built, tuple) else (built, None)
         recorder.record(event, (read,) if read else ())
         return email
