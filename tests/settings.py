@@ -42,12 +42,14 @@ INSTALLED_APPS = [
     "saleor.order.apps.Config",
     "saleor.plugins.apps.Config",
     "saleor.site.apps.Config",
+    "saleor.schedulers.apps.Config",
 ]
 SITE_ID = 1
 ENABLE_SSL = False
-# The double's apps have no migrations (their tables are created from the models); django.contrib.sites is
-# created the same way, so the double's SiteSettings can point at it.
-MIGRATION_MODULES = {"sites": None}
+# The double's apps have no migrations (their tables are created from the models); django.contrib.sites and
+# django_celery_beat are created the same way, so the double's SiteSettings and CustomPeriodicTask (a
+# PeriodicTask child) can point at them.
+MIGRATION_MODULES = {"sites": None, "django_celery_beat": None}
 MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]
 
 # Saleor's plugin discovery (saleor/settings.py:950-959): every installed

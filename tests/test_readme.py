@@ -49,7 +49,7 @@ def check(words: list[str]) -> None:
             for option in options(rest[2:]):
                 assert f'"{option}"' in module.read_text(), f"{command} has no {option}"
     elif first == "pip":
-        assert rest[0] == "install" and rest[1] == "saleor-journey"
+        assert rest[0] in ("install", "uninstall") and rest[1] == "saleor-journey"
         assert 'name="saleor-journey"' in (ROOT / "setup.py").read_text()
     elif first == "celery":
         assert rest[:2] == ["--app", "saleor.celeryconf:app"] and rest[2] in ("worker", "beat")

@@ -60,10 +60,9 @@ def wait_for(predicate: Any, timeout: float = 30.0) -> bool:
 
 @contextmanager
 def celery_beat(sweep_seconds: float = 1.0, **env: str) -> Iterator[subprocess.Popen[bytes]]:
-    """Start ``celery beat`` with the app's own schedule (the plugin registers its entries)."""
-    schedule = tempfile.mkdtemp(prefix="celery-beat-")
+    """Start ``celery beat`` as Saleor documents it, on its DatabaseScheduler (the plugin registers its entries)."""
     process, _log = start_celery(
-        "beat", "-s", os.path.join(schedule, "schedule"), "--max-interval", "1",
+        "beat", "--scheduler", "saleor.schedulers.schedulers.DatabaseScheduler", "--max-interval", "1",
         JOURNEY_SWEEP_SECONDS=str(sweep_seconds), **env,
     )
     try:

@@ -3,6 +3,13 @@
 Importing this package also registers the plugin's periodic tasks on the
 current Celery app, so Saleor's ``celery beat`` (its DatabaseScheduler, which
 upserts the app's schedule at start-up) runs them with no settings change.
+
+Each entry's messages expire before the next one is due, so a stopped worker
+does not find a pile of sweeps waiting: Celery's own schedulers read the
+``expires`` option, while the DatabaseScheduler keeps only ``expire_seconds``
+when it stores an entry (django-celery-beat's ``_unpack_options``), so both
+are given. ``journey_beat_schedule --remove`` deletes the stored rows when
+the plugin is uninstalled.
 """
 
 from celery import current_app
@@ -16,23 +23,31 @@ LAPSE_CHECK_ENTRY = "saleor-journey-lapse-check"
 DISPATCH_ENTRY = "saleor-journey-dispatch"
 FIGURES_ENTRY = "saleor-journey-figures"
 
-current_app.add_periodic_task(
-    SWEEP_SECONDS, dispatch_due_messages.s(), name=DISPATCH_ENTRY, expires=max(SWEEP_SECONDS - 1, 1)
-)
+#: Every entry the plugin adds to beat's schedule, and after how many seconds its messages expire.
+ENTRY_EXPIRY: dict[str, int] = {
+    DISPATCH_ENTRY: max(int(SWEEP_SECONDS) - 1, 1),
+    LAPSE_CHECK_ENTRY: 3000,
+    FIGURES_ENTRY: REFRESH_SECONDS - 60,
+}
 
+
+def _expiring(name: str) -> dict[str, int]:
+    seconds = ENTRY_EXPIRY[name]
+    return {"expires": seconds, "expire_seconds": seconds}
+
+
+current_app.add_periodic_task(SWEEP_SECONDS, dispatch_due_messages.s(), name=DISPATCH_ENTRY, **_expiring(DISPATCH_ENTRY))
 current_app.add_periodic_task(
     crontab(minute=17),  # hourly, off the hour when other shops' jobs pile up
     settle_lapsed_journeys.s(),
     name=LAPSE_CHECK_ENTRY,
-    expires=3000,
+    **_expiring(LAPSE_CHECK_ENTRY),
 )
-
-current_app.add_periodic_task(
-    REFRESH_SECONDS, refresh_journey_figures.s(), name=FIGURES_ENTRY, expires=REFRESH_SECONDS - 60
-)
+current_app.add_periodic_task(REFRESH_SECONDS, refresh_journey_figures.s(), name=FIGURES_ENTRY, **_expiring(FIGURES_ENTRY))
 
 __all__ = [
     "DISPATCH_ENTRY",
+    "ENTRY_EXPIRY",
     "FIGURES_ENTRY",
     "LAPSE_CHECK_ENTRY",
     "dispatch_due_messages",

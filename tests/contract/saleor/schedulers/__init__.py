@@ -1,0 +1,1 @@
+"""Part of the Saleor contract double (see saleor/__init__.py)."""
