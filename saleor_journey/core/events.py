@@ -31,10 +31,16 @@ class EventKind(StrEnum):
 
 
 class EventSource(StrEnum):
-    """Where an event came from; backfilled events never trigger messages."""
+    """Where an event came from; backfilled (and imported) events never trigger messages.
+
+    ``RECONCILED`` is a live event a lost hook missed, recorded late by the
+    reconciliation sweep from Saleor's tables: it plans messages like a live
+    one, and the stage moves at the moment it happened, not when it was found.
+    """
 
     LIVE = "live"
     BACKFILL = "backfill"
+    RECONCILED = "reconciled"
 
 
 @dataclass(frozen=True, slots=True)

@@ -170,9 +170,11 @@ def plan(
         actions.append(Convert(WIN_BACK, None, str(order), payload.get("total"), payload.get("currency"),
                                WIN_BACK_ATTRIBUTION))
     elif kind is EventKind.ORDER_FULFILLED and order:
+        # Timed from the fulfilment itself, so a fulfilment recorded late (a lost hook) plans the same times.
         context = {"order": order, "number": payload.get("number")}
-        actions += _sequence(POST_PURCHASE, f"order:{order}", settings.post_purchase, now, who, context)
-        actions += _sequence(REVIEW_REQUEST, f"order:{order}", settings.review_request, now, who, context)
+        start = min(event.occurred_at, now)
+        actions += _sequence(POST_PURCHASE, f"order:{order}", settings.post_purchase, start, who, context)
+        actions += _sequence(REVIEW_REQUEST, f"order:{order}", settings.review_request, start, who, context)
     elif kind is EventKind.ORDER_VOIDED and order:
         reason = "order expired" if payload.get("status") == "expired" else "order cancelled or refunded"
         actions += [Cancel(POST_PURCHASE, f"order:{order}", reason), Cancel(REVIEW_REQUEST, f"order:{order}", reason),

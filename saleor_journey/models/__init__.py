@@ -2,7 +2,7 @@
 
 from .delivery import Consent, DeliveryEvent, MessageChannel, MessageState, ScheduledMessage, Suppression
 from .figures import JourneyFigure, JourneyFiguresRun, JourneyStageCount
-from .journey import BackfillRun, Journey, JourneyEvent, StageTransition
+from .journey import BackfillRun, Journey, JourneyEvent, SaleorWatermark, StageTransition
 from .reviews import ProductReview, ReviewStatus
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "MessageState",
     "ProductReview",
     "ReviewStatus",
+    "SaleorWatermark",
     "ScheduledMessage",
     "StageTransition",
     "Suppression",

@@ -113,3 +113,11 @@ class BackfillRun(models.Model):
 
     def __str__(self) -> str:
         return f"backfill {self.name} at {self.position!r}"
+
+
+class SaleorWatermark(models.Model):
+    """How far a sweep over Saleor's tables has read (one row per sweep, e.g. ``reconcile``)."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    seen_until = models.DateTimeField()
+    updated_at = models.DateTimeField()

@@ -21,9 +21,18 @@ from django.db import IntegrityError, connection, transaction
 
 from .. import clock as journey_clock
 
-from ..core.events import EventKind, JourneyEvent, Subject
+from ..core.events import EventKind, EventSource, JourneyEvent, Subject
 from ..core.flows import Action, FlowSettings, Recipient, plan
-from ..core.rules import JourneyState, StagePolicy, Transition, apply_event, evaluate, merge_states, refine_event
+from ..core.rules import (
+    ELAPSED_CAUSE,
+    JourneyState,
+    StagePolicy,
+    Transition,
+    apply_event,
+    evaluate,
+    merge_states,
+    refine_event,
+)
 from ..core.stages import Stage
 from ..models import Journey, JourneyEvent as EventRow, StageTransition
 from .db import savepoint_if_in_transaction
@@ -198,7 +207,13 @@ class JourneyRecorder:
         state = target.state if target is not None else JourneyState()
         if guest is not None:
             state = merge_states(state, guest.state)
-        new_state, transitions = apply_event(state, event, now, self.policy)
+        if event.source is EventSource.RECONCILED and event.occurred_at < now:
+            # Found late (a lost hook): the stage moves when it happened, then settles at the present.
+            new_state, transitions = apply_event(state, event, event.occurred_at, self.policy)
+            new_state, later = evaluate(new_state, now, self.policy, ELAPSED_CAUSE)
+            transitions += later
+        else:
+            new_state, transitions = apply_event(state, event, now, self.policy)
         user_id = subject.user_id if subject.user_id is not None else (target.user_id if target else None)
         email = self._email_for(target, subject.email, event.kind in ACCOUNT_KINDS)
         attaches_user = user_id is not None and (target is None or target.user_id != user_id)

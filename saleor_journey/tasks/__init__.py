@@ -18,16 +18,19 @@ from celery.schedules import crontab
 from .dispatch import SWEEP_SECONDS, dispatch_due_messages, send_messages
 from .figures import REFRESH_SECONDS, refresh_journey_figures
 from .lapse import settle_lapsed_journeys
+from .reconcile import RECONCILE_SECONDS, reconcile_saleor_changes
 
 LAPSE_CHECK_ENTRY = "saleor-journey-lapse-check"
 DISPATCH_ENTRY = "saleor-journey-dispatch"
 FIGURES_ENTRY = "saleor-journey-figures"
+RECONCILE_ENTRY = "saleor-journey-reconcile"
 
 #: Every entry the plugin adds to beat's schedule, and after how many seconds its messages expire.
 ENTRY_EXPIRY: dict[str, int] = {
     DISPATCH_ENTRY: max(int(SWEEP_SECONDS) - 1, 1),
     LAPSE_CHECK_ENTRY: 3000,
     FIGURES_ENTRY: REFRESH_SECONDS - 60,
+    RECONCILE_ENTRY: RECONCILE_SECONDS - 10,
 }
 
 
@@ -44,13 +47,18 @@ current_app.add_periodic_task(
     **_expiring(LAPSE_CHECK_ENTRY),
 )
 current_app.add_periodic_task(REFRESH_SECONDS, refresh_journey_figures.s(), name=FIGURES_ENTRY, **_expiring(FIGURES_ENTRY))
+current_app.add_periodic_task(
+    RECONCILE_SECONDS, reconcile_saleor_changes.s(), name=RECONCILE_ENTRY, **_expiring(RECONCILE_ENTRY)
+)
 
 __all__ = [
     "DISPATCH_ENTRY",
     "ENTRY_EXPIRY",
     "FIGURES_ENTRY",
     "LAPSE_CHECK_ENTRY",
+    "RECONCILE_ENTRY",
     "dispatch_due_messages",
+    "reconcile_saleor_changes",
     "refresh_journey_figures",
     "send_messages",
     "settle_lapsed_journeys",

@@ -15,10 +15,18 @@ from tests.conftest import activate_plugin
 
 
 def _tasks() -> list[tuple[Any, tuple[Any, ...]]]:
-    from saleor_journey.tasks import dispatch_due_messages, refresh_journey_figures, send_messages, settle_lapsed_journeys
+    from saleor_journey.tasks import (
+        dispatch_due_messages,
+        reconcile_saleor_changes,
+        refresh_journey_figures,
+        send_messages,
+        settle_lapsed_journeys,
+    )
 
     return [
         (dispatch_due_messages, ()),
+        (reconcile_saleor_changes, ()),
+        (reconcile_saleor_changes, ()),  # the first run sets the mark, the second reads Saleor's tables
         (send_messages, ([1, 2], "00000000-0000-0000-0000-000000000000")),
         (settle_lapsed_journeys, ()),
         (refresh_journey_figures, ()),
