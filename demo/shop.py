@@ -62,7 +62,7 @@ class Shop:
                  consent_key: str, esp_webhook_auth: str) -> None:
         from saleor.channel.models import Channel
         from saleor.checkout.models import Checkout
-        from saleor.product.models import Product, ProductVariant
+        from saleor.product.models import Product, ProductVariant, ProductVariantChannelListing
         from saleor.warehouse.models import Stock, Warehouse
 
         self.manager, self.client, self.rnd, self.start = manager, client, rnd, start
@@ -76,6 +76,9 @@ class Shop:
             product = Product.objects.create(name=name, slug=slug)
             variant = ProductVariant.objects.create(product=product, name="Standard", sku=slug.upper())
             variant.price = Decimal(price)
+            # Saleor prices a cart from the variant's price in the channel, lazily (when something reads it).
+            ProductVariantChannelListing.objects.create(variant=variant, channel=self.channel, currency="EUR",
+                                                        price_amount=variant.price)
             self.variants.append(variant)
         warehouse = Warehouse.objects.create(name="Napoli")
         Stock.objects.bulk_create(Stock(warehouse=warehouse, product_variant=v, quantity=10_000) for v in self.variants)
@@ -169,8 +172,8 @@ class Shop:
                             language_code=getattr(user, "language_code", "it"), last_change=now)
         checkout.save(force_insert=True)
         lines = self._pick()
-        CheckoutLine.objects.bulk_create(CheckoutLine(checkout=checkout, variant=v, quantity=q,
-                                                      total_price_gross_amount=v.price * q) for v, q in lines)
+        # As in Saleor, the lines' and the checkout's totals stay 0 until something reads the prices.
+        CheckoutLine.objects.bulk_create(CheckoutLine(checkout=checkout, variant=v, quantity=q) for v, q in lines)
         self.manager.checkout_created(checkout)
         self.tally.add("carts")
         return checkout, lines
