@@ -14,6 +14,7 @@ import json
 import logging
 import uuid
 from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
@@ -195,9 +196,12 @@ class Dispatcher:
             # Nothing reached a provider: an attempt, retried, then failed with the real reason.
             logger.exception("journey: message %s could not be prepared", message.pk)
             return self._retry(message, token, f"error before sending: {_describe(exc)}")
-        if not self._mark_submitting(message.pk, token, message.channel, address_hash(message.channel, address)):
-            if preferences.is_suppressed(message.channel, address):
-                return self._finish(message, token, MessageState.SUPPRESSED, "recipient opted out", "suppressed")
+        stamp = self._mark_submitting(message, token, address_hash(message.channel, address))
+        if stamp == "suppressed":
+            return self._finish(message, token, MessageState.SUPPRESSED, "recipient opted out", "suppressed")
+        if isinstance(stamp, datetime):
+            return self._finish(message, token, MessageState.DEFERRED, "frequency cap", "deferred", due_at=stamp)
+        if stamp != "stamped":
             return "skipped"
         channel = self.channels.get(message.channel)
         try:
@@ -268,13 +272,14 @@ class Dispatcher:
         """Suppression, consent and recent marketing sends for this recipient, in one round-trip."""
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT EXISTS (SELECT 1 FROM {S} WHERE channel = %s AND address_hash = %s),"
+                f"SELECT EXISTS (SELECT 1 FROM {S} WHERE channel = %s AND address_hash = %s"
+                f"   AND (%s OR reason <> '{preferences.MARKETING_ONLY}')),"
                 f" (SELECT granted FROM {C} WHERE channel = %s AND address = %s),"
                 # Sent, or handed to the provider with the answer not yet written (earlier in this claim).
                 f" ARRAY(SELECT COALESCE(sent_at, submitting_at) FROM {M} WHERE recipient = %s AND channel = %s"
                 "   AND marketing AND ((state = 'sent' AND sent_at > %s)"
                 "   OR (state IN ('sending', 'unknown') AND submitting_at > %s)))",
-                [message.channel, address_hash(message.channel, address), message.channel, address,
+                [message.channel, address_hash(message.channel, address), message.marketing, message.channel, address,
                  message.recipient, message.channel, since, since],
             )
             suppressed, consent, recent = cursor.fetchone()
@@ -316,28 +321,50 @@ class Dispatcher:
             content_variables={str(k): str(v) for k, v in (message.context.get("content_variables") or {}).items()},
         )
 
-    def _mark_submitting(self, message_id: int, token: uuid.UUID, channel: str, hashed: str) -> bool:
+    def _mark_submitting(self, message: ScheduledMessage, token: uuid.UUID, hashed: str) -> "str | datetime":
         """Stamp the provider call, writing the previous message's answer in the same statement.
 
-        The stamp is refused if an opt-out was committed before this statement
-        began, so nothing is submitted after an opt-out is recorded. Once half
-        the lease is spent, the rest of the claim's lease is renewed too.
+        Returns ``"stamped"``, ``"suppressed"`` (an opt-out committed before
+        this statement began), ``"skipped"`` (the claim lost the row, or its
+        provider call was already stamped: a redelivered or retried task never
+        sends twice), or the time a frequency-capped message may go. For
+        marketing under a frequency cap the recipient's sends are counted under
+        a per-recipient lock, so workers sending to one person at the same
+        moment cannot exceed the cap together. Once half the lease is spent,
+        the rest of the claim's lease is renewed too.
         """
         now = self.clock()
+        delivery = self.settings.delivery
+        cap = delivery.frequency_cap_count if message.marketing else 0
+        since = now - timedelta(days=delivery.frequency_cap_days)
         answer, self._answer = self._answer, None
         ctes, params, fields = "", [], {}
         if answer is not None:
             sql, params, fields = self._outcome_update(answer.message, answer.token, MessageState.SENT, "", **answer.fields)
             ctes = f"answered AS ({sql} RETURNING id), "
-        with connection.cursor() as cursor:
+        capped = (
+            f"(SELECT count(*) FROM {M} r WHERE r.recipient = %s AND r.channel = %s AND r.marketing AND r.id <> %s"
+            "   AND ((r.state = 'sent' AND r.sent_at > %s) OR (r.state IN ('sending', 'unknown') AND r.submitting_at > %s)))"
+            " >= %s" if cap else "false"
+        )
+        cap_params = [message.recipient, message.channel, message.pk, since, since, cap] if cap else []
+        suppressed = (f"EXISTS (SELECT 1 FROM {S} WHERE channel = %s AND address_hash = %s"
+                      f" AND (%s OR reason <> '{preferences.MARKETING_ONLY}'))")  # an unsubscribe stops marketing only
+        suppressed_params = [message.channel, hashed, message.marketing]
+        with transaction.atomic() if cap else nullcontext(), connection.cursor() as cursor:
+            if cap:  # held until this transaction commits the stamp
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                               [f"journey-cap:{message.channel}:{message.recipient}"])
             cursor.execute(
-                f"WITH {ctes}stamped AS (UPDATE {M} SET lease_until = %s, submitting_at = %s"
-                " WHERE id = %s AND claim_token = %s AND state = 'sending'"
-                f" AND NOT EXISTS (SELECT 1 FROM {S} WHERE channel = %s AND address_hash = %s) RETURNING id)"
-                " SELECT (SELECT count(*) FROM stamped), " + ("(SELECT count(*) FROM answered)" if ctes else "0"),
-                [*params, now + self.lease, now, message_id, token, channel, hashed],
+                f"WITH {ctes}blocked AS (SELECT {suppressed} AS suppressed, {capped} AS capped),"
+                f" stamped AS (UPDATE {M} SET lease_until = %s, submitting_at = %s"
+                " WHERE id = %s AND claim_token = %s AND state = 'sending' AND submitting_at IS NULL"
+                " AND NOT (SELECT suppressed OR capped FROM blocked) RETURNING id)"
+                " SELECT (SELECT count(*) FROM stamped), " + ("(SELECT count(*) FROM answered)" if ctes else "0")
+                + ", (SELECT suppressed FROM blocked), (SELECT capped FROM blocked)",
+                [*params, *suppressed_params, *cap_params, now + self.lease, now, message.pk, token],
             )
-            stamped, answered = cursor.fetchone()
+            stamped, answered, was_suppressed, was_capped = cursor.fetchone()
             if stamped and now >= self._renewed_at + self.lease / 2:
                 cursor.execute(
                     f"UPDATE {M} SET lease_until = %s WHERE state = 'sending' AND claim_token = %s"
@@ -347,7 +374,14 @@ class Dispatcher:
                 self._renewed_at = now
         if answered:
             self._finished(answer.message, fields, MessageState.SENT, "")
-        return bool(stamped)
+        if stamped:
+            return "stamped"
+        if was_suppressed:
+            return "suppressed"
+        if was_capped:
+            _s, _c, recent = self._preflight(message, message.recipient, since)
+            return timing.frequency_cap_release(now, recent, cap, delivery.frequency_cap_days) or now + timedelta(minutes=1)
+        return "skipped"
 
     def _finish(
         self,

@@ -20,18 +20,27 @@ def _channels(channel: str) -> tuple[str, ...]:
     return PHONE_CHANNELS if channel in PHONE_CHANNELS else (channel,)
 
 
+#: A suppression for this reason stops marketing only; every other reason (bounce, complaint, STOP) stops all.
+MARKETING_ONLY = "unsubscribed"
+
+
 def suppress(channel: str, address: str, reason: str, source: str) -> bool:
-    """Add the address to the suppression list; True when it was not there yet."""
+    """Add the address to the suppression list; True when it was not there yet (or now stops more).
+
+    An unsubscribe stops marketing only; a later bounce or complaint on the
+    same address widens it to everything.
+    """
     added = False
     for each in _channels(channel):
+        hashed = address_hash(each, address)
         try:
             with transaction.atomic():
-                Suppression.objects.create(
-                    channel=each, address_hash=address_hash(each, address), reason=reason, source=source
-                )
+                Suppression.objects.create(channel=each, address_hash=hashed, reason=reason, source=source)
             added = True
         except IntegrityError:
-            pass
+            if reason != MARKETING_ONLY:
+                added |= bool(Suppression.objects.filter(channel=each, address_hash=hashed, reason=MARKETING_ONLY)
+                              .update(reason=reason, source=source))
     if added:
         logger.info("journey: %s suppressed (%s, from %s)", channel, reason, source)
     return added

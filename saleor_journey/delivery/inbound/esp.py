@@ -86,7 +86,8 @@ def record_tracking_event(sender: Any, event: AnymailTrackingEvent, esp_name: st
                 preferences.suppress(message.channel, message.recipient, reason=reason, source=esp_name.lower())
                 if event.event_type in ("unsubscribed", "complained"):
                     preferences.record_consent(message.channel, message.recipient, False, source=esp_name.lower(), at=at)
-                outbox.stop_pending([message.recipient], [message.channel], MessageState.SUPPRESSED, reason)
+                outbox.stop_pending([message.recipient], [message.channel], MessageState.SUPPRESSED, reason,
+                                    marketing_only=reason == preferences.MARKETING_ONLY)
     except IntegrityError:
         return  # a replayed event: processed once already
     signals.message_status_changed.send(sender=ScheduledMessage, message=message, status=event.event_type, detail=event_id)
