@@ -88,11 +88,13 @@ class Schedule:
 
 @dataclass(frozen=True, slots=True)
 class Cancel:
-    """Stop a flow's pending messages for one subject, or for the whole journey when ``subject_key`` is None."""
+    """Stop a flow's pending messages for one subject, or for the whole journey when ``subject_key`` is None;
+    only those on ``channel`` when it is set."""
 
     flow: str
     subject_key: str | None
     reason: str
+    channel: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,13 +128,17 @@ WIN_BACK_ATTRIBUTION = timedelta(days=30)
 Action = Schedule | Cancel | Convert | Uncredit
 
 
+def _address(who: Recipient, step: Step) -> str | None:
+    return who.email if step.channel == "email" else who.phone
+
+
 def _sequence(
     flow: str, subject_key: str, steps: tuple[Step, ...], start: datetime, who: Recipient,
     context: dict[str, Any], restart: bool = False,
 ) -> list[Action]:
     actions: list[Action] = []
     for step in steps:
-        address = who.email if step.channel == "email" else who.phone
+        address = _address(who, step)
         if not address:
             continue
         actions.append(Schedule(flow, step, subject_key, address, start + step.delay, who.language,
@@ -160,6 +166,9 @@ def plan(
                        "currency": payload.get("currency")}
             actions += _sequence(ABANDONED_CART, f"checkout:{checkout}", settings.abandoned_cart, event.occurred_at,
                                  who, context, restart=True)
+            # A cart that no longer has an address for a channel (the phone was removed) stops that channel.
+            for gone in sorted({step.channel for step in settings.abandoned_cart if not _address(who, step)}):
+                actions.append(Cancel(ABANDONED_CART, f"checkout:{checkout}", "address removed", channel=gone))
     elif kind is EventKind.CART_EMPTIED and checkout:
         actions.append(Cancel(ABANDONED_CART, f"checkout:{checkout}", "cart emptied"))
     elif kind is EventKind.ORDER_PLACED:

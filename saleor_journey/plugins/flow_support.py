@@ -48,10 +48,13 @@ def recheck_cart(message: ScheduledMessage) -> str | None:
     """Skip a cart reminder whose reason went away; the reason is recorded on the message.
 
     One round-trip: an order from this checkout, the checkout itself, its
-    lines, and whether any line can still be bought (not inventory-tracked, or
-    stock beyond what is allocated).
+    lines, whether any line can still be bought (not inventory-tracked, or
+    stock beyond what is allocated), and the address the cart holds now — a
+    reminder never goes to an address the customer replaced (a corrected typo),
+    even one claimed before the change reached it.
     """
     from django.db import connection
+    from saleor.account.models import Address, User
     from saleor.checkout.models import Checkout, CheckoutLine
     from saleor.order.models import Order
     from saleor.product.models import ProductVariant
@@ -59,6 +62,7 @@ def recheck_cart(message: ScheduledMessage) -> str | None:
 
     checkouts, lines = Checkout._meta.db_table, CheckoutLine._meta.db_table
     orders, variants, stocks = Order._meta.db_table, ProductVariant._meta.db_table, Stock._meta.db_table
+    users, addresses = User._meta.db_table, Address._meta.db_table
     token = _token(message)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -69,12 +73,15 @@ def recheck_cart(message: ScheduledMessage) -> str | None:
                    EXISTS (SELECT 1 FROM {lines} l JOIN {variants} v ON v.id = l.variant_id
                            WHERE l.checkout_id = c.token AND (NOT v.track_inventory OR EXISTS (
                              SELECT 1 FROM {stocks} s WHERE s.product_variant_id = v.id
-                             AND s.quantity > s.quantity_allocated)))
+                             AND s.quantity > s.quantity_allocated))),
+                   COALESCE(NULLIF(c.email, ''), (SELECT u.email FROM {users} u WHERE u.id = c.user_id)),
+                   ARRAY(SELECT a.phone FROM {addresses} a WHERE a.id IN (c.billing_address_id, c.shipping_address_id)
+                         AND a.phone <> '')
             FROM (SELECT 1) one LEFT JOIN {checkouts} c ON c.token = %s
             """,
             [token, token],
         )
-        ordered, exists, started, has_lines, available = cursor.fetchone()
+        ordered, exists, started, has_lines, available, email, phones = cursor.fetchone()
     if ordered:
         return "order placed"
     if not exists:
@@ -86,7 +93,29 @@ def recheck_cart(message: ScheduledMessage) -> str | None:
     # Saleor's own lock, on Saleor's clock (Checkout.is_checkout_locked).
     if started is not None and started > timezone.now() - _completion_lock():
         return "checkout is being completed"
+    if not _still_the_carts_address(message, email, phones or []):
+        return "the cart's address changed"
     return None
+
+
+def _still_the_carts_address(message: ScheduledMessage, email: str | None, phones: list[str]) -> bool:
+    from ..core.identity import normalise_email
+    from ..delivery.addresses import normalise_phone
+    from ..exceptions import PermanentSendError
+
+    if message.channel == "email":
+        return normalise_email(email) == normalise_email(message.recipient)
+    settings = runtime.active_settings()
+    region = settings.for_channel(message.channel_slug).country if settings else None
+
+    def e164(raw: str) -> str | None:
+        try:
+            return normalise_phone(raw.removeprefix("whatsapp:"), region)
+        except PermanentSendError:
+            return None
+
+    number = e164(message.recipient)
+    return number is not None and number in {e164(phone) for phone in phones}
 
 
 def _completion_lock() -> timedelta:

@@ -19,9 +19,12 @@ def flow_ctes(actions: Sequence[Action], ctes: list[str], params: list[Any], now
         if not rows:
             continue
         values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s::boolean, %s::jsonb, %s::timestamptz)"] * len(rows))
+        # A restart (the cart changed) moves what still waits, and follows the cart: a corrected address,
+        # another language or channel replaces the old one, so nothing goes where the customer no longer is.
         conflict = (
-            "DO UPDATE SET due_at = EXCLUDED.due_at, context = EXCLUDED.context, updated_at = EXCLUDED.updated_at"
-            f" WHERE {M}.state IN ('pending', 'deferred')"
+            "DO UPDATE SET due_at = EXCLUDED.due_at, context = EXCLUDED.context, updated_at = EXCLUDED.updated_at,"
+            " recipient = EXCLUDED.recipient, language = EXCLUDED.language, channel_slug = EXCLUDED.channel_slug,"
+            f" journey_id = EXCLUDED.journey_id WHERE {M}.state IN ('pending', 'deferred')"
             if restart else "DO NOTHING"
         )
         ctes.append(
@@ -39,11 +42,13 @@ def flow_ctes(actions: Sequence[Action], ctes: list[str], params: list[Any], now
                        json.dumps(a.context, default=str), a.due_at]
     for i, a in enumerate(x for x in actions if isinstance(x, Cancel)):
         subject = f"{M}.subject_key = %s" if a.subject_key is not None else f"{M}.journey_id = j.id"
+        channel = f" AND {M}.channel = %s" if a.channel is not None else ""
         ctes.append(
             f"c{i} AS (UPDATE {M} SET state = 'cancelled', reason = %s, updated_at = %s FROM j"
-            f" WHERE {M}.flow = %s AND {subject} AND {M}.state IN ('pending', 'deferred'))"
+            f" WHERE {M}.flow = %s AND {subject}{channel} AND {M}.state IN ('pending', 'deferred'))"
         )
         params += [a.reason, now, a.flow] + ([a.subject_key] if a.subject_key is not None else [])
+        params += [a.channel] if a.channel is not None else []
     for i, a in enumerate(x for x in actions if isinstance(x, Convert)):
         if a.subject_key is not None:
             which, which_params = "m.subject_key = %s AND EXISTS (SELECT 1 FROM j)", [a.subject_key]

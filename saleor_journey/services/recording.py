@@ -44,6 +44,8 @@ logger = logging.getLogger(__name__)
 OPTIMISTIC_ATTEMPTS = 3
 MAX_ATTEMPTS = 8
 
+#: Events about a cart: its reminders follow the cart's own address.
+CART_KINDS = frozenset({EventKind.CHECKOUT_CREATED, EventKind.CART_UPDATED, EventKind.CART_EMPTIED})
 #: Events that carry the account's own, current email address.
 ACCOUNT_KINDS = frozenset({EventKind.ACCOUNT_CREATED, EventKind.ACCOUNT_UPDATED})
 
@@ -243,6 +245,8 @@ class JourneyRecorder:
         if self.flows is None:
             return []
         payload = event.payload if event is not None else {}
+        if event is not None and event.kind in CART_KINDS and event.subject.email:
+            email = event.subject.email  # a cart's reminders go to the address on the cart, as it is now
         who = Recipient(
             key=key, email=email, phone=payload.get("phone"), language=payload.get("language"),
             channel_slug=event.channel if event is not None else None,
