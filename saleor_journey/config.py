@@ -251,6 +251,8 @@ def _flow_settings(values: Mapping[str, Any]) -> FlowSettings:
         ) if _enabled(values, "win_back_enabled", True) else (),
         welcome=(Step("email", timedelta(0), marketing=False),) if _enabled(values, "welcome_enabled", False) else (),
         cart_voucher=_text(values, "abandoned_cart_voucher"),
+        cart_cooldown=_delays(values, "abandoned_cart_cooldown", "7d", 1)[0],
+        cart_max_sequences=max(_positive_int(values, "abandoned_cart_max_sequences", 3), 1),
         win_back_voucher=_text(values, "win_back_voucher"),
     )
 

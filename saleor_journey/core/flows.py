@@ -57,6 +57,10 @@ class FlowSettings:
     welcome: tuple[Step, ...] = ()  # off by default: Saleor already confirms new accounts
     cart_voucher: str | None = None
     win_back_voucher: str | None = None
+    # A cart abandoned again gets a new sequence once this long has passed since its last reminder went
+    # (at once when none went), at most this many sequences per checkout.
+    cart_cooldown: timedelta = timedelta(days=7)
+    cart_max_sequences: int = 3
 
     def steps(self, flow: str) -> tuple[Step, ...]:
         return getattr(self, flow)
@@ -95,6 +99,7 @@ class Cancel:
     subject_key: str | None
     reason: str
     channel: str | None = None
+    all_sequences: bool = False  # also the subject's later sequences (``<subject_key>:<n>``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +117,7 @@ class Convert:
     total: str | None
     currency: str | None
     window: timedelta | None = None
+    all_sequences: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +132,31 @@ WIN_BACK_ATTRIBUTION = timedelta(days=30)
 
 
 Action = Schedule | Cancel | Convert | Uncredit
+
+
+def cart_subject(checkout: str, sequence: int) -> str:
+    """The subject of a checkout's n-th reminder sequence: ``checkout:<token>``, then ``checkout:<token>:<n>``."""
+    return f"checkout:{checkout}" if sequence == 1 else f"checkout:{checkout}:{sequence}"
+
+
+def cart_sequence(seen: dict[str, Any], at: datetime, settings: FlowSettings) -> int | None:
+    """Which reminder sequence a cart change belongs to, given its earlier ones; None for none.
+
+    ``seen`` holds how many sequences the checkout had (``count``), whether
+    the latest still waits (``live``) and when its last reminder went
+    (``last_sent_at``). A waiting sequence restarts; an ended one is followed by
+    a new one once the cool-down since the last reminder sent has passed (at
+    once if none was sent), up to ``cart_max_sequences``.
+    """
+    count = int(seen.get("count") or 0)
+    if count == 0 or seen.get("live"):
+        return max(count, 1)
+    if count >= settings.cart_max_sequences:
+        return None
+    last_sent = seen.get("last_sent_at")
+    if last_sent is not None and at - datetime.fromisoformat(str(last_sent)) < settings.cart_cooldown:
+        return None
+    return count + 1
 
 
 def _address(who: Recipient, step: Step) -> str | None:
@@ -160,21 +191,24 @@ def plan(
     checkout = payload.get("checkout")
     order = payload.get("order")
     if kind in (EventKind.CHECKOUT_CREATED, EventKind.CART_UPDATED) and checkout:
-        if int(payload.get("lines", 0)) > 0:
+        sequence = cart_sequence(payload.get("sequences") or {}, event.occurred_at, settings)
+        if int(payload.get("lines", 0)) > 0 and sequence is not None:
+            subject = cart_subject(str(checkout), sequence)
             # No total: Saleor prices carts lazily, so the hook's totals are 0 or stale; the send prices it.
             context = {"checkout": checkout, "lines": payload.get("line_snapshot", []), "voucher": settings.cart_voucher,
                        "currency": payload.get("currency")}
-            actions += _sequence(ABANDONED_CART, f"checkout:{checkout}", settings.abandoned_cart, event.occurred_at,
+            actions += _sequence(ABANDONED_CART, subject, settings.abandoned_cart, event.occurred_at,
                                  who, context, restart=True)
             # A cart that no longer has an address for a channel (the phone was removed) stops that channel.
             for gone in sorted({step.channel for step in settings.abandoned_cart if not _address(who, step)}):
-                actions.append(Cancel(ABANDONED_CART, f"checkout:{checkout}", "address removed", channel=gone))
+                actions.append(Cancel(ABANDONED_CART, subject, "address removed", channel=gone))
     elif kind is EventKind.CART_EMPTIED and checkout:
-        actions.append(Cancel(ABANDONED_CART, f"checkout:{checkout}", "cart emptied"))
+        actions.append(Cancel(ABANDONED_CART, f"checkout:{checkout}", "cart emptied", all_sequences=True))
     elif kind is EventKind.ORDER_PLACED:
         if checkout:
-            actions.append(Cancel(ABANDONED_CART, f"checkout:{checkout}", "order placed"))
-            actions.append(Convert(ABANDONED_CART, f"checkout:{checkout}", str(order), payload.get("total"), payload.get("currency")))
+            actions.append(Cancel(ABANDONED_CART, f"checkout:{checkout}", "order placed", all_sequences=True))
+            actions.append(Convert(ABANDONED_CART, f"checkout:{checkout}", str(order), payload.get("total"),
+                                   payload.get("currency"), all_sequences=True))
         actions.append(Cancel(WIN_BACK, None, "ordered again"))
         actions.append(Convert(WIN_BACK, None, str(order), payload.get("total"), payload.get("currency"),
                                WIN_BACK_ATTRIBUTION))

@@ -79,21 +79,31 @@ def account_updated(user: Any, now: datetime) -> JourneyEvent | None:
 
 
 def checkout_lines_read(checkout: Any) -> ExtraRead:
-    """The checkout's line count, ``[[variant_id, quantity], ...]`` and the address phone, in the recorder's SELECT."""
+    """In the recorder's SELECT: the checkout's line count, ``[[variant_id, quantity], ...]``, the address phone,
+    and its earlier reminder sequences (how many, whether one waits, when a reminder last went)."""
     from saleor.account.models import Address
     from saleor.checkout.models import CheckoutLine
 
+    from ..core.flows import ABANDONED_CART
+    from ..models import ScheduledMessage
+
     lines, addresses = CheckoutLine._meta.db_table, Address._meta.db_table
+    messages = ScheduledMessage._meta.db_table
     address_ids = [i for i in (checkout.billing_address_id, checkout.shipping_address_id) if i is not None]
+    subject = f"checkout:{checkout.pk}"
     return ExtraRead(
         sql=(
             "SELECT json_build_object('lines', count(*), 'line_snapshot',"
             " COALESCE(json_agg(json_build_array(variant_id, quantity) ORDER BY created_at), '[]'),"
             f" 'phone', (SELECT phone FROM {addresses} WHERE id = ANY(%s) AND phone <> ''"
-            "   ORDER BY array_position(%s, id) LIMIT 1))"
+            "   ORDER BY array_position(%s, id) LIMIT 1),"
+            " 'sequences', (SELECT json_build_object('count', count(DISTINCT subject_key),"
+            "   'live', COALESCE(bool_or(state IN ('pending', 'deferred', 'sending')), false),"
+            f"   'last_sent_at', max(sent_at)) FROM {messages} WHERE flow = %s"
+            "   AND (subject_key = %s OR (subject_key > %s AND subject_key <= %s))))"
             f" FROM {lines} WHERE checkout_id = %s AND variant_id IS NOT NULL"
         ),
-        params=(address_ids, address_ids, checkout.pk),
+        params=(address_ids, address_ids, ABANDONED_CART, subject, f"{subject}:", f"{subject}:~", checkout.pk),
     )
 
 

@@ -34,7 +34,8 @@ def global_id(type_name: str, pk: Any) -> str:
 
 
 def _token(message: ScheduledMessage) -> str:
-    return message.subject_key.split(":", 1)[1]
+    """The Saleor id in a subject key: ``checkout:<token>[:<sequence>]``, ``order:<id>``."""
+    return message.subject_key.split(":")[1]
 
 
 def _storefront(message: ScheduledMessage) -> str | None:

@@ -42,6 +42,8 @@ DEFAULT_CONFIGURATION = [
     {"name": "abandoned_cart_delays", "value": "1h,24h,72h"},
     {"name": "abandoned_cart_voucher", "value": ""},
     {"name": "abandoned_cart_first_as_service", "value": True},
+    {"name": "abandoned_cart_cooldown", "value": "7d"},
+    {"name": "abandoned_cart_max_sequences", "value": "3"},
     {"name": "post_purchase_enabled", "value": True},
     {"name": "post_purchase_delays", "value": "2d,14d"},
     {"name": "review_request_enabled", "value": True},
@@ -212,6 +214,18 @@ CONFIG_STRUCTURE = {
         "help_text": "Send the first reminder as a service message, also to customers without marketing "
         "consent (the later ones always need consent). Off: every reminder needs consent.",
         "label": "First reminder without consent",
+    },
+    "abandoned_cart_cooldown": {
+        "type": ConfigurationTypeField.STRING,
+        "help_text": "A cart whose reminders ended and that is abandoned again gets a new sequence once this long "
+        "has passed since its last reminder went (at once if none went), e.g. 7d.",
+        "label": "Reminders again after",
+    },
+    "abandoned_cart_max_sequences": {
+        "type": ConfigurationTypeField.STRING,
+        "help_text": "At most this many reminder sequences per checkout (a signed-in customer keeps one checkout "
+        "for months).",
+        "label": "Reminder sequences per cart",
     },
     "abandoned_cart_voucher": {
         "type": ConfigurationTypeField.STRING,

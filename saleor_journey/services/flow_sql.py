@@ -41,17 +41,20 @@ def flow_ctes(actions: Sequence[Action], ctes: list[str], params: list[Any], now
                        a.subject_key, a.step.channel, a.recipient, a.language, a.channel_slug, a.step.marketing,
                        json.dumps(a.context, default=str), a.due_at]
     for i, a in enumerate(x for x in actions if isinstance(x, Cancel)):
-        subject = f"{M}.subject_key = %s" if a.subject_key is not None else f"{M}.journey_id = j.id"
+        subject, subject_params = _subject(f"{M}.subject_key", a.subject_key, a.all_sequences)
+        if a.subject_key is None:
+            subject = f"{M}.journey_id = j.id"
         channel = f" AND {M}.channel = %s" if a.channel is not None else ""
         ctes.append(
             f"c{i} AS (UPDATE {M} SET state = 'cancelled', reason = %s, updated_at = %s FROM j"
             f" WHERE {M}.flow = %s AND {subject}{channel} AND {M}.state IN ('pending', 'deferred'))"
         )
-        params += [a.reason, now, a.flow] + ([a.subject_key] if a.subject_key is not None else [])
+        params += [a.reason, now, a.flow, *subject_params]
         params += [a.channel] if a.channel is not None else []
     for i, a in enumerate(x for x in actions if isinstance(x, Convert)):
         if a.subject_key is not None:
-            which, which_params = "m.subject_key = %s AND EXISTS (SELECT 1 FROM j)", [a.subject_key]
+            subject, which_params = _subject("m.subject_key", a.subject_key, a.all_sequences)
+            which = f"{subject} AND EXISTS (SELECT 1 FROM j)"
         else:
             which, which_params = "m.journey_id = (SELECT id FROM j) AND m.sent_at >= %s", [now - (a.window or timedelta(0))]
         ctes.append(
@@ -69,3 +72,12 @@ def flow_ctes(actions: Sequence[Action], ctes: list[str], params: list[Any], now
             " AND provider_event_id = ANY(%s) AND EXISTS (SELECT 1 FROM j))"
         )
         params.append([f"converted:{flow}:{a.order}" for flow in FLOWS])
+
+
+def _subject(column: str, subject_key: str | None, all_sequences: bool) -> tuple[str, list[Any]]:
+    """Match one subject, or (``all_sequences``) it and its later sequences ``<key>:<n>`` (an index range)."""
+    if subject_key is None:
+        return "", []
+    if not all_sequences:
+        return f"{column} = %s", [subject_key]
+    return f"({column} = %s OR ({column} > %s AND {column} <= %s))", [subject_key, f"{subject_key}:", f"{subject_key}:~"]
