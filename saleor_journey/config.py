@@ -231,8 +231,7 @@ def _flow_settings(values: Mapping[str, Any]) -> FlowSettings:
     back = _delays(values, "win_back_delays", "0h,7d", 2)
     return FlowSettings(
         abandoned_cart=(
-            # Without marketing consent a customer gets at most this first reminder, as a service message.
-            Step("reminder_1", cart[0], marketing=not _enabled(values, "abandoned_cart_first_as_service", True)),
+            Step("reminder_1", cart[0]),
             Step("reminder_2", cart[1]),
             Step("reminder_2_sms", cart[1], channel="sms"),
             Step("reminder_3", cart[2]),

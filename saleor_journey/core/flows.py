@@ -37,7 +37,9 @@ class FlowSettings:
     """Which flows run and their sequences; defaults follow DESIGN.md."""
 
     abandoned_cart: tuple[Step, ...] = (
-        Step("reminder_1", timedelta(hours=1), marketing=False),  # a service reminder: allowed without consent
+        # Mailbox providers treat cart reminders as promotional: each needs what marketing needs (no refusal;
+        # consent under the opt-in policy) and carries an unsubscribe link.
+        Step("reminder_1", timedelta(hours=1)),
         Step("reminder_2", timedelta(hours=24)),
         Step("reminder_2_sms", timedelta(hours=24), channel="sms"),
         Step("reminder_3", timedelta(hours=72)),

@@ -2,6 +2,7 @@
 
 import hashlib
 import hmac
+from functools import cache
 
 import phonenumbers
 from django.conf import settings
@@ -31,8 +32,21 @@ def normalise_recipient(channel: str, raw: str, default_region: str | None = Non
     return normalise_phone(raw.removeprefix("whatsapp:"), default_region)
 
 
+#: The suppression list's key is the plugin's own (stored once, see migration 0008), not SECRET_KEY: rotating
+#: Django's key must not forget who opted out.
+HASH_KEY_NAME = "address-hash"
+
+
+@cache
+def _hash_key() -> bytes:
+    from ..models import PluginSecret
+
+    derived = hashlib.sha256(f"saleor-journey-suppression:{settings.SECRET_KEY}".encode()).hexdigest()
+    secret, _ = PluginSecret.objects.get_or_create(name=HASH_KEY_NAME, defaults={"value": derived})
+    return bytes.fromhex(secret.value)
+
+
 def address_hash(channel: str, address: str) -> str:
     """Keyed hash of a normalised address; SMS and WhatsApp share one number, so one hash."""
     kind = "email" if channel == MessageChannel.EMAIL else "phone"
-    key = hashlib.sha256(f"saleor-journey-suppression:{settings.SECRET_KEY}".encode()).digest()
-    return hmac.new(key, f"{kind}:{address}".encode(), hashlib.sha256).hexdigest()
+    return hmac.new(_hash_key(), f"{kind}:{address}".encode(), hashlib.sha256).hexdigest()

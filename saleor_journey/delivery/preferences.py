@@ -73,6 +73,29 @@ def record_consent(channel: str, address: str, granted: bool, source: str, at: d
         )
 
 
+def record_metadata_consent(channel: str, address: str, granted: bool, seen: str, source: str, at: datetime) -> bool:
+    """An answer read from Saleor metadata; recorded only when the metadata changed since it was last read.
+
+    Saleor hands the whole customer to every hook, so the same consent
+    metadata is seen again on each address or name change; seen again
+    unchanged, it says nothing new and never undoes a refusal given since (an
+    unsubscribe, STOP, consentUpdate). Read for the first time, a grant does
+    not lift a refusal given another way either: nothing tells which came
+    first. Returns whether the answer was recorded.
+    """
+    existing = Consent.objects.filter(channel=channel, address=address).first()
+    if existing is not None and existing.metadata_seen == seen:
+        return False
+    overrides = existing is None or not granted or existing.granted or bool(existing.metadata_seen)
+    if overrides:
+        record_consent(channel, address, granted, source=source, at=at)
+        if granted:  # a changed answer is the person's own: it lifts their unsubscribe (never a bounce)
+            hashes = [address_hash(each, address) for each in _channels(channel)]
+            Suppression.objects.filter(address_hash__in=hashes, reason=MARKETING_ONLY).delete()
+    Consent.objects.filter(channel=channel, address=address).update(metadata_seen=seen)
+    return overrides
+
+
 def set_marketing_consent(channel: str, address: str, granted: bool, source: str) -> int:
     """A customer's own answer, given through the API: record it and act on it at once.
 

@@ -1,6 +1,14 @@
 """The plugin's tables: journeys (journey.py), message delivery (delivery.py), reviews, precomputed figures."""
 
-from .delivery import Consent, DeliveryEvent, MessageChannel, MessageState, ScheduledMessage, Suppression
+from .delivery import (
+    Consent,
+    DeliveryEvent,
+    MessageChannel,
+    MessageState,
+    PluginSecret,
+    ScheduledMessage,
+    Suppression,
+)
 from .figures import JourneyFigure, JourneyFiguresRun, JourneyStageCount
 from .journey import BackfillRun, Journey, JourneyEvent, SaleorWatermark, StageTransition
 from .reviews import ProductReview, ReviewStatus
@@ -16,6 +24,7 @@ __all__ = [
     "JourneyStageCount",
     "MessageChannel",
     "MessageState",
+    "PluginSecret",
     "ProductReview",
     "ReviewStatus",
     "SaleorWatermark",

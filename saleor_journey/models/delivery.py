@@ -109,6 +109,9 @@ class Consent(models.Model):
     granted = models.BooleanField()
     source = models.CharField(max_length=64)
     recorded_at = models.DateTimeField()
+    # A fingerprint of the consent metadata last read from Saleor for this address: metadata seen again
+    # unchanged (on an address or name change) is not a new answer and never undoes a refusal.
+    metadata_seen = models.CharField(max_length=32, blank=True, default="")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["channel", "address"], name="journey_consent_uniq")]
@@ -141,3 +144,11 @@ class DeliveryEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider}:{self.kind}"
+
+
+class PluginSecret(models.Model):
+    """A key of the plugin's own, made once (e.g. for the suppression list's keyed hashes), so rotating Django's
+    SECRET_KEY does not forget who opted out."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    value = models.CharField(max_length=128)

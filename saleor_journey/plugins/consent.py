@@ -4,9 +4,11 @@ The value under the configured key (default ``journey.consent``) is a JSON
 object, e.g. ``{"email": true, "sms": true, "whatsapp": false, "phone": "+393331234567"}``:
 a storefront writes it with Saleor's own ``updateMetadata`` mutation on the
 checkout or the customer. Unknown keys and non-boolean answers are ignored
-with a log line.
+with a log line. The same metadata read again (every customer update carries
+it) is not a new answer: only a changed value is recorded.
 """
 
+import hashlib
 import json
 import logging
 from datetime import datetime
@@ -45,6 +47,7 @@ def record_from_metadata(metadata: dict[str, Any] | None, key: str, email: str |
             phone = normalise_phone(str(answers["phone"]))
         except PermanentSendError:
             logger.info("journey: consent metadata has an invalid phone number; phone answers ignored")
+    seen = hashlib.sha256(json.dumps(answers, sort_keys=True, default=str).encode()).hexdigest()[:32]
     for channel in MessageChannel.values:
         answer = answers.get(channel)
         if not isinstance(answer, bool):
@@ -52,6 +55,5 @@ def record_from_metadata(metadata: dict[str, Any] | None, key: str, email: str |
         target = address if channel == MessageChannel.EMAIL else phone
         if target is None:
             continue
-        preferences.record_consent(channel, target, answer, source=source, at=at)
-        recorded += 1
+        recorded += preferences.record_metadata_consent(channel, target, answer, seen, source=source, at=at)
     return recorded

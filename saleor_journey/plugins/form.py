@@ -41,7 +41,6 @@ DEFAULT_CONFIGURATION = [
     {"name": "abandoned_cart_enabled", "value": True},
     {"name": "abandoned_cart_delays", "value": "1h,24h,72h"},
     {"name": "abandoned_cart_voucher", "value": ""},
-    {"name": "abandoned_cart_first_as_service", "value": True},
     {"name": "abandoned_cart_cooldown", "value": "7d"},
     {"name": "abandoned_cart_max_sequences", "value": "3"},
     {"name": "post_purchase_enabled", "value": True},
@@ -208,12 +207,6 @@ CONFIG_STRUCTURE = {
         "help_text": "After the cart's last change: first, second and third reminder (m, h, d). "
         "The first is a service reminder; the others need marketing consent.",
         "label": "Reminder delays",
-    },
-    "abandoned_cart_first_as_service": {
-        "type": ConfigurationTypeField.BOOLEAN,
-        "help_text": "Send the first reminder as a service message, also to customers without marketing "
-        "consent (the later ones always need consent). Off: every reminder needs consent.",
-        "label": "First reminder without consent",
     },
     "abandoned_cart_cooldown": {
         "type": ConfigurationTypeField.STRING,

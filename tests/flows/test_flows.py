@@ -44,7 +44,7 @@ def test_a_quiet_cart_gets_three_reminders_and_a_change_restarts_them(flows_mana
     flows_manager.checkout_created(checkout)
     reminders = messages("abandoned_cart")
     assert [(m.step, m.due_at - checkout.last_change, m.marketing) for m in reminders] == [
-        ("reminder_1", timedelta(hours=1), False),
+        ("reminder_1", timedelta(hours=1), True),  # promotional, as mailbox providers see it
         ("reminder_2", timedelta(hours=24), True),
         ("reminder_3", timedelta(hours=72), True),
     ]
@@ -220,23 +220,38 @@ def test_cross_sell_recommends_what_others_bought_with_it_but_not_what_they_own(
     assert "Tazzine" not in text and "Chicchi" not in text
 
 
-def test_consent_tiers_are_configurable_and_skips_say_why(esp: Any, twilio: Any, channel: Any, make_checkout: Any) -> None:
+def test_cart_reminders_are_marketing_they_need_consent_under_opt_in_and_carry_one_click_unsubscribe(
+    esp: Any, twilio: Any, channel: Any, make_checkout: Any
+) -> None:
+    from saleor_journey.delivery import preferences
+
     manager = activate_plugin(delivery_configuration(esp, twilio, email_marketing_policy="opt_in"))
     manager.checkout_created(make_checkout(email="anna@example.com"))
-    reminders = messages("abandoned_cart")
-    for m in reminders:
+    for m in messages("abandoned_cart"):
         send_due(m.due_at)
-    states = {m.step: (m.state, m.reason) for m in messages("abandoned_cart")}
-    assert states["reminder_1"] == ("sent", "")  # a service reminder
-    assert states["reminder_2"] == ("suppressed", "no recorded opt-in")
-    ScheduledMessage.objects.all().delete()
-    strict = activate_plugin(delivery_configuration(esp, twilio, email_marketing_policy="opt_in",
-                                                    abandoned_cart_first_as_service="false"))
-    strict.checkout_created(make_checkout(email="bruno@example.com"))
+    assert {(m.state, m.reason) for m in messages("abandoned_cart")} == {("suppressed", "no recorded opt-in")}
+    assert esp.count == 0  # under the opt-in policy no cart email goes without consent
+    preferences.record_consent("email", "bruno@example.com", True, source="checkout")
+    manager.checkout_created(make_checkout(email="bruno@example.com"))
+    first = ScheduledMessage.objects.get(recipient="bruno@example.com", step="reminder_1")
+    assert send_due(first.due_at).sent == 1
+    headers = {h["Name"]: h["Value"] for h in esp.received[0].body["Headers"]}
+    assert "/unsubscribe/" in headers["List-Unsubscribe"]  # mailbox providers treat cart reminders as promotional
+    assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_a_customer_who_unsubscribed_gets_no_cart_reminder_at_all(
+    flows_manager: Any, make_checkout: Any, esp: Any
+) -> None:
+    from saleor_journey.delivery import preferences
+
+    preferences.suppress("email", "anna@example.com", reason="unsubscribed", source="link")
+    preferences.record_consent("email", "anna@example.com", False, source="unsubscribe link")
+    flows_manager.checkout_created(make_checkout(email="anna@example.com"))
     first = messages("abandoned_cart")[0]
     send_due(first.due_at)
     first.refresh_from_db()
-    assert (first.state, first.reason) == ("suppressed", "no recorded opt-in")
+    assert first.state == "suppressed" and esp.count == 0
 
 
 def test_the_cart_sms_goes_to_the_checkout_phone_and_needs_sms_consent(

@@ -39,17 +39,21 @@ def test_a_signed_in_customer_withdraws_their_own_email_consent(api: Any, token_
     assert not Consent.objects.filter(address="bruno@example.com").exists()
 
 
-def test_the_unsubscribe_token_lets_anyone_with_the_link_opt_back_in(api: Any, db: Any) -> None:
+def test_the_unsubscribe_token_only_refuses(api: Any, db: Any) -> None:
+    """A link anyone may hold (a forwarded email) can stop messages but never opt its owner back in."""
     message = pending()
     preferences.suppress("email", "anna@example.com", reason="unsubscribed", source="link")
+    preferences.record_consent("email", "anna@example.com", False, source="unsubscribe link")
     token = unsubscribe_token(message.pk)
     answer = api(UPDATE, {"channel": "EMAIL", "granted": True, "token": token})
-    assert answer.data["consentUpdate"]["consent"] == {
-        "channel": "email", "address": "anna@example.com", "granted": True, "suppressed": False}
-    assert not preferences.is_suppressed("email", "anna@example.com")
-    wrong_channel = api(UPDATE, {"channel": "SMS", "granted": True, "token": token})
+    assert answer.data["consentUpdate"]["errors"][0]["code"] == "NOT_ALLOWED"
+    assert answer.data["consentUpdate"]["errors"][0]["field"] == "granted"
+    assert preferences.is_suppressed("email", "anna@example.com")  # nothing changed
+    refusal = api(UPDATE, {"channel": "EMAIL", "granted": False, "token": unsubscribe_token(pending(subject="s9").pk)})
+    assert refusal.data["consentUpdate"]["consent"]["granted"] is False
+    wrong_channel = api(UPDATE, {"channel": "SMS", "granted": False, "token": token})
     assert wrong_channel.data["consentUpdate"]["errors"][0]["field"] == "channel"
-    forged = api(UPDATE, {"channel": "EMAIL", "granted": True, "token": token[:-2] + "xx"})
+    forged = api(UPDATE, {"channel": "EMAIL", "granted": False, "token": token[:-2] + "xx"})
     assert forged.data["consentUpdate"]["errors"][0]["code"] == "INVALID"
 
 

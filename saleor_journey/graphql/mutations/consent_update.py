@@ -2,8 +2,9 @@
 
 Who may change what: staff and apps with MANAGE_USERS, any address; a
 signed-in customer, their own account's email; anyone holding a message's
-unsubscribe token (the link in every marketing message), that message's
-address on that message's channel.
+unsubscribe token (the link in every marketing message) may only refuse, for
+that message's address on that message's channel: a link forwarded or read
+by someone else can never opt its owner back in.
 """
 
 from typing import Any
@@ -58,6 +59,9 @@ class ConsentUpdate(graphene.Mutation):
                 return refused("invalid", "The link is not valid.", "token")
             if message.channel != channel:
                 return refused("not_allowed", f"This link is for {message.channel}, not {channel}.", "channel")
+            if granted:
+                return refused("not_allowed", "A link can only unsubscribe; to subscribe again, sign in or ask the "
+                               "shop.", "granted")
             address, source = message.recipient, "api:link"
         else:
             address = _address(channel, email, phone)
