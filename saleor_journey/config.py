@@ -55,7 +55,8 @@ class DeliverySettings:
     email_marketing_policy: str = "opt_out"
     consent_metadata_key: str = "journey.consent"
     template_dir: str | None = None
-    review_alert_email: str | None = None
+    review_alert_email: str | None = None  # low reviews and paused flows are reported here
+    flood_ceiling: int = 500  # sequences a flow may start in an hour before the flood guard looks; 0: off
 
     @property
     def twilio_configured(self) -> bool:
@@ -182,6 +183,7 @@ def _delivery_settings(values: Mapping[str, Any]) -> DeliverySettings:
         consent_metadata_key=_text(values, "consent_metadata_key") or "journey.consent",
         template_dir=_text(values, "template_dir"),
         review_alert_email=_text(values, "review_alert_email"),
+        flood_ceiling=_positive_int(values, "flood_ceiling", 500),
     )
 
 
@@ -252,6 +254,7 @@ def _flow_settings(values: Mapping[str, Any]) -> FlowSettings:
         cart_voucher=_text(values, "abandoned_cart_voucher"),
         cart_cooldown=_delays(values, "abandoned_cart_cooldown", "7d", 1)[0],
         cart_max_sequences=max(_positive_int(values, "abandoned_cart_max_sequences", 3), 1),
+        win_back_backlog_per_hour=_positive_int(values, "win_back_backlog_per_hour", 0),
         win_back_voucher=_text(values, "win_back_voucher"),
     )
 

@@ -6,7 +6,7 @@ nothing and a duplicate event (already recorded) plans nothing again.
 Backfilled events never plan anything.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -63,6 +63,8 @@ class FlowSettings:
     # (at once when none went), at most this many sequences per checkout.
     cart_cooldown: timedelta = timedelta(days=7)
     cart_max_sequences: int = 3
+    # Win-backs for customers found lapsed long after it happened: 0 sends none; N sends at most N an hour.
+    win_back_backlog_per_hour: int = 0
 
     def steps(self, flow: str) -> tuple[Step, ...]:
         return getattr(self, flow)
@@ -90,6 +92,7 @@ class Schedule:
     channel_slug: str | None
     context: dict[str, Any] = field(default_factory=dict)
     restart: bool = False  # a later trigger moves the due time (the cart changed)
+    pace: timedelta | None = None  # a backlog: at most one per ``pace`` after the flow's step's last such message
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +131,10 @@ class Uncredit:
 
     order: str
 
+
+#: A lapse found later than this after it happened is history (a lowered lapse_days, imported orders, a
+#: backfill): no win-back, unless the shop serves the backlog, paced.
+FRESH_LAPSE = timedelta(days=2)
 
 #: How long after a win-back message a new order still counts as won back.
 WIN_BACK_ATTRIBUTION = timedelta(days=30)
@@ -185,8 +192,17 @@ def plan(
     """The flow actions one recorded event (or a clock-driven stage change, ``event=None``) causes."""
     actions: list[Action] = []
     if transitions and transitions[-1].to_stage is Stage.LAPSED:
-        actions += _sequence(WIN_BACK, f"{who.key}:lapse:{transitions[-1].at.date().isoformat()}", settings.win_back,
-                             now, who, {"voucher": settings.win_back_voucher})
+        lapse = transitions[-1]
+        subject = f"{who.key}:lapse:{lapse.at.date().isoformat()}"
+        context = {"voucher": settings.win_back_voucher}
+        if now - lapse.at <= FRESH_LAPSE:
+            actions += _sequence(WIN_BACK, subject, settings.win_back, now, who, context)
+        elif settings.win_back_backlog_per_hour > 0:
+            # Lapsed long ago (history, a lowered lapse_days): served only if the shop asks, paced.
+            pace = timedelta(hours=1) / settings.win_back_backlog_per_hour
+            actions += [replace(a, pace=pace, context={**a.context, "backlog": True})
+                        for a in _sequence(WIN_BACK, subject, settings.win_back, now, who, context)
+                        if isinstance(a, Schedule)]
     if event is None or event.source is EventSource.BACKFILL:
         return actions if event is None else []
     kind, payload = event.kind, event.payload

@@ -13,7 +13,7 @@ worker that lost its lease cannot overwrite what another recorded.
 import json
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -124,8 +124,11 @@ class Dispatcher:
             logger.warning("journey: %d message(s) in the unknown window (provider may have sent them)", unknown)
         return requeued, unknown
 
-    def claim(self, limit: int) -> Claim:
-        """Take up to ``limit`` due messages for one sender; concurrent sweeps skip each other's rows."""
+    def claim(self, limit: int, paused: Collection[str] = ()) -> Claim:
+        """Take up to ``limit`` due messages for one sender; concurrent sweeps skip each other's rows.
+
+        Messages of ``paused`` flows (the flood guard's) are left waiting.
+        """
         now = self.clock()
         token = uuid.uuid4()
         with connection.cursor() as cursor:
@@ -133,9 +136,9 @@ class Dispatcher:
                 f"UPDATE {M} SET state = 'sending', claim_token = %s, lease_until = %s, submitting_at = NULL,"
                 " updated_at = %s"
                 f" WHERE id IN (SELECT id FROM {M} WHERE state IN ('pending', 'deferred') AND due_at <= %s"
-                "   ORDER BY due_at LIMIT %s FOR UPDATE SKIP LOCKED)"
+                "   AND flow <> ALL(%s) ORDER BY due_at LIMIT %s FOR UPDATE SKIP LOCKED)"
                 " RETURNING id",
-                [token, now + self.lease, now, now, limit],
+                [token, now + self.lease, now, now, list(paused), limit],
             )
             ids = sorted(row[0] for row in cursor.fetchall())
         return Claim(token, ids)

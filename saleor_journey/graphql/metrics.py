@@ -15,6 +15,7 @@ import graphene
 
 from ..core.flows import ABANDONED_CART, FLOWS
 from ..core.stages import Stage
+from ..services import flood
 from ..services.figures import Figures
 
 #: The order of the funnel; lapsed is reported beside it.
@@ -34,6 +35,9 @@ class FlowResult(graphene.ObjectType):
     cancelled = graphene.Int(required=True, description="Stopped because their reason went away (e.g. the cart was bought).")
     converted = graphene.Int(required=True, description="Orders credited to the flow (recovered carts, won-back customers).")
     revenue = graphene.List(graphene.NonNull(Money), required=True, description="Totals of those orders, per currency.")
+    paused = graphene.Boolean(required=True, description=(
+        "The flood guard paused the flow: its messages wait until staff resume it (journeyFlowResume)."))
+    paused_reason = graphene.String(description="Why it was paused.")
 
 
 class ChannelDelivery(graphene.ObjectType):
@@ -94,10 +98,12 @@ def promoter_rating(settings: Any) -> int:
 def compute(figures: Figures, start: datetime, end: datetime, promoter_rating: int) -> JourneyMetrics:
     """The metrics from a period's figures (services/figures.py, stored or live)."""
     count = lambda name: int(figures.get(name))  # noqa: E731 - a short local reader
+    pauses = flood.current_pauses()
     flows = [
         FlowResult(flow=flow, triggered=count(f"started:{flow}"), sent=count(f"sent:{flow}"),
                    suppressed=count(f"suppressed:{flow}"), cancelled=count(f"cancelled:{flow}"),
-                   converted=count(f"converted:{flow}"), revenue=_money(figures.named(f"revenue:{flow}:")))
+                   converted=count(f"converted:{flow}"), revenue=_money(figures.named(f"revenue:{flow}:")),
+                   paused=flow in pauses, paused_reason=pauses.get(flow))
         for flow in FLOWS
     ]
     ratings = {int(r): int(n) for r, n in figures.named("reviews:").items()}

@@ -5,6 +5,7 @@ from pathlib import Path
 import graphene
 
 from .mutations.consent_update import ConsentUpdate
+from .mutations.flow_resume import JourneyFlowResume
 from .mutations.journey_track import JourneyTrack
 from .mutations.message_cancel import ScheduledMessageCancel
 from .mutations.review_moderate import ReviewModerate
@@ -25,6 +26,9 @@ class Mutation(graphene.ObjectType):
     journey_track = JourneyTrack.Field(description="A newsletter sign-up or product view from the storefront; public, rate limited.")
     review_submit = ReviewSubmit.Field(description="A customer's review, from the signed link of a review request.")
     review_moderate = ReviewModerate.Field(description="Approve or reject a review. Needs MANAGE_PRODUCTS.")
+    journey_flow_resume = JourneyFlowResume.Field(
+        description="Let a flow the flood guard paused send again, once you know why it surged. Needs MANAGE_USERS."
+    )
     scheduled_message_cancel = ScheduledMessageCancel.Field(
         description="Stop a pending or deferred message. Needs MANAGE_USERS."
     )

@@ -3,6 +3,7 @@
 from .delivery import (
     Consent,
     DeliveryEvent,
+    FlowPause,
     MessageChannel,
     MessageState,
     PluginSecret,
@@ -17,6 +18,7 @@ __all__ = [
     "BackfillRun",
     "Consent",
     "DeliveryEvent",
+    "FlowPause",
     "Journey",
     "JourneyEvent",
     "JourneyFigure",

@@ -67,6 +67,7 @@ class ScheduledMessage(models.Model):
             ),
             models.Index(fields=["journey", "created_at"], name="journey_message_journey_idx"),
             models.Index(fields=["flow", "subject_key"], name="journey_message_subject_idx"),
+            models.Index(fields=["created_at"], name="journey_message_created_idx"),  # the flood guard's last hour
             models.Index(
                 fields=["provider_message_id"],
                 name="journey_message_provider_idx",
@@ -152,3 +153,18 @@ class PluginSecret(models.Model):
 
     name = models.CharField(max_length=32, primary_key=True)
     value = models.CharField(max_length=128)
+
+
+class FlowPause(models.Model):
+    """A flow the flood guard stopped: nothing of it is sent until staff resume it (its messages wait)."""
+
+    flow = models.CharField(max_length=32)
+    paused_at = models.DateTimeField()
+    reason = models.CharField(max_length=255)
+    started_last_hour = models.PositiveIntegerField()
+    usual_per_hour = models.DecimalField(max_digits=12, decimal_places=2)
+    resumed_at = models.DateTimeField(null=True, blank=True)
+    resumed_by = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        indexes = [models.Index(fields=["flow", "paused_at"], name="journey_flow_pause_idx")]

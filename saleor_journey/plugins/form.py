@@ -50,8 +50,10 @@ DEFAULT_CONFIGURATION = [
     {"name": "win_back_enabled", "value": True},
     {"name": "win_back_delays", "value": "0h,7d"},
     {"name": "win_back_voucher", "value": ""},
+    {"name": "win_back_backlog_per_hour", "value": "0"},
     {"name": "welcome_enabled", "value": False},
     {"name": "review_alert_email", "value": ""},
+    {"name": "flood_ceiling", "value": "500"},
 ]
 CONFIG_STRUCTURE = {
     "metadata_key": {
@@ -260,6 +262,12 @@ CONFIG_STRUCTURE = {
         "help_text": "Voucher code offered in win-back messages (empty: none).",
         "label": "Win-back voucher code",
     },
+    "win_back_backlog_per_hour": {
+        "type": ConfigurationTypeField.STRING,
+        "help_text": "Customers found lapsed long after it happened (imported orders, a lowered 'Lapse after') get "
+        "no win-back: they are history. A number above 0 sends them one anyway, at most this many an hour.",
+        "label": "Win-back backlog per hour",
+    },
     "welcome_enabled": {
         "type": ConfigurationTypeField.BOOLEAN,
         "help_text": "Welcome email on account creation (off: Saleor already sends account confirmation).",
@@ -267,7 +275,14 @@ CONFIG_STRUCTURE = {
     },
     "review_alert_email": {
         "type": ConfigurationTypeField.STRING,
-        "help_text": "Staff address alerted when a review of 2 stars or less arrives, so someone answers it.",
-        "label": "Low-review alert address",
+        "help_text": "Staff address alerted when a review of 2 stars or less arrives, so someone answers it, and "
+        "when the flood guard pauses a flow.",
+        "label": "Alert address",
+    },
+    "flood_ceiling": {
+        "type": ConfigurationTypeField.STRING,
+        "help_text": "Flood guard: a flow that starts more sequences than this in an hour, and ten times its usual "
+        "rate, is paused until staff resume it (report or API); its messages wait. 0 turns the guard off.",
+        "label": "Flood guard (sequences per hour)",
     },
 }

@@ -31,6 +31,9 @@ LABELS: dict[str, dict[str, Any]] = {
         "sign_in_title": "Sign in to the customer journey report",
         "sign_in_help": "Use your Saleor Dashboard staff email and password. You need the Manage users or Manage orders permission.",
         "email": "Email", "password": "Password", "sign_in": "Sign in",
+        "paused_title": "Paused by the flood guard",
+        "paused_help": "Its messages wait, none is lost; resume it once you know why it surged.",
+        "resume": "Resume this flow",
         "sign_in_disabled": "This shop's Saleor settings allow staff no password sign-in (single sign-on only), "
         "so this page has none either. Tools can open it with a staff or app token in an "
         "'Authorization: Bearer <token>' header.",
@@ -74,6 +77,9 @@ LABELS: dict[str, dict[str, Any]] = {
         "sign_in_title": "Accedi al report del percorso clienti",
         "sign_in_help": "Usa email e password del tuo account staff della Saleor Dashboard. Serve il permesso Gestione utenti o Gestione ordini.",
         "email": "Email", "password": "Password", "sign_in": "Accedi",
+        "paused_title": "In pausa per la protezione dai picchi",
+        "paused_help": "I suoi messaggi restano in attesa, nessuno va perso; riprendilo quando sai perché è esploso.",
+        "resume": "Riprendi questo flusso",
         "sign_in_disabled": "Le impostazioni di Saleor di questo negozio non consentono allo staff l'accesso con "
         "password (solo single sign-on), quindi nemmeno questa pagina lo offre. Gli strumenti possono aprirla con "
         "un token di staff o di app nell'intestazione 'Authorization: Bearer <token>'.",

@@ -22,12 +22,13 @@ from babel.numbers import format_currency, format_decimal, format_percent
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from .. import clock as journey_clock
+from ..core.flows import FLOWS
 from ..core.stages import Stage
 from ..delivery import rendering
 from ..graphql import metrics
 from ..graphql.requestor import AuthenticationFailed, Permission, Requestor
 from ..routes import PLUGIN_ID, REPORT
-from ..services import figures, ratelimit
+from ..services import figures, flood, ratelimit
 from . import charts
 from .labels import LABELS, language_of
 
@@ -129,6 +130,8 @@ def report(query: Query, customers: bool, orders: bool, settings: Any = None) ->
              "revenue": _money(f.revenue, query.lang)}
             for f in m.flows
         ]
+        context["paused"] = [{"key": f.flow, "name": t["flow"].get(f.flow, f.flow), "reason": f.paused_reason}
+                             for f in m.flows if f.paused]
         context["reviews"] = {"requests": m.review_requests_sent, "received": m.reviews_received,
                               "rate": _percent(m.review_rate, query.lang),
                               "average": format_decimal(m.average_rating, locale=query.lang) if m.average_rating else None,
@@ -168,6 +171,8 @@ def _post(request: HttpRequest, sessions: Sessions, query: Query | None, setting
     if origin and urlsplit(origin).netloc != request.get_host():
         return _page("report_message", query.lang, {"message": LABELS[query.lang]["forbidden"]}, status=403)
     target = query.url(request.path)
+    if request.POST.get("action") == "resume_flow":
+        return _resume_flow(request, sessions, query, target)
     if request.POST.get("action") == "sign_out":
         response = HttpResponseRedirect(target, status=303)
         response.delete_cookie(sessions.cookie, path=PAGE_PATH, samesite="Strict")
@@ -189,6 +194,18 @@ def _post(request: HttpRequest, sessions: Sessions, query: Query | None, setting
     response.set_cookie(sessions.cookie, value, max_age=sessions.max_age, path=PAGE_PATH,
                         secure=request.is_secure() or _public_https(settings), httponly=True, samesite="Strict")
     return response
+
+
+def _resume_flow(request: HttpRequest, sessions: Sessions, query: Query, target: str) -> HttpResponse:
+    """Staff confirm a paused flow may send again (the button next to the flood guard's notice)."""
+    requestor = sessions.requestor(request.COOKIES.get(sessions.cookie))
+    if not requestor.can(Permission.MANAGE_USERS):
+        return _page("report_message", query.lang, {"message": LABELS[query.lang]["forbidden"]}, status=403)
+    flow = request.POST.get("flow", "")
+    if flow not in FLOWS:
+        return _page("report_message", query.lang, {"message": LABELS[query.lang]["bad_query"]}, status=400)
+    flood.resume(flow, f"staff:{requestor.user_id}", journey_clock.now())
+    return HttpResponseRedirect(target, status=303)
 
 
 def _public_https(settings: Any) -> bool:

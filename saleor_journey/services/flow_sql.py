@@ -14,8 +14,21 @@ D = DeliveryEvent._meta.db_table
 
 def flow_ctes(actions: Sequence[Action], ctes: list[str], params: list[Any], now: datetime) -> None:
     """Outbox writes for the flows, joined to the journey row ``j`` of the same statement."""
+    for i, a in enumerate(x for x in actions if isinstance(x, Schedule) and x.pace is not None):
+        # Paced (a backlog): due after the latest waiting message of this flow's step that was paced too.
+        ctes.append(
+            f"p{i} AS (INSERT INTO {M} (dedupe_key, flow, step, subject_key, journey_id, channel, recipient,"
+            " language, channel_slug, marketing, context, due_at, state, reason, attempts, created_at, updated_at)"
+            " SELECT %s, %s, %s, %s, j.id, %s, %s, COALESCE(%s, 'en'), %s, %s, %s::jsonb,"
+            f" GREATEST(%s::timestamptz, (SELECT max(due_at) FROM {M} WHERE flow = %s AND step = %s"
+            "   AND (context ->> 'backlog') = 'true' AND state IN ('pending', 'deferred')) + %s::interval),"
+            " 'pending', '', 0, %s, %s FROM j ON CONFLICT (dedupe_key) DO NOTHING)"
+        )
+        params += [f"{a.flow}:{a.subject_key}:{a.step.name}:{a.step.channel}", a.flow, a.step.name, a.subject_key,
+                   a.step.channel, a.recipient, a.language, a.channel_slug, a.step.marketing,
+                   json.dumps(a.context, default=str), a.due_at, a.flow, a.step.name, a.pace, now, now]
     for restart in (True, False):
-        rows = [a for a in actions if isinstance(a, Schedule) and a.restart is restart]
+        rows = [a for a in actions if isinstance(a, Schedule) and a.restart is restart and a.pace is None]
         if not rows:
             continue
         values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s::boolean, %s::jsonb, %s::timestamptz)"] * len(rows))

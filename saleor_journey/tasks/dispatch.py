@@ -13,7 +13,7 @@ from celery import shared_task
 from django.conf import settings
 from kombu.exceptions import OperationalError
 
-from ..delivery.dispatcher import Claim
+from ..delivery.dispatcher import Claim, Dispatcher
 
 logger = logging.getLogger(__name__)
 
@@ -45,9 +45,10 @@ def dispatch_due_messages() -> dict[str, int]:
         if dispatcher is None:
             return {"claimed": 0}
         requeued, unknown = dispatcher.reclaim_expired()
+        paused = _flood_guard(dispatcher)
         claimed = 0
         while claimed < MAX_PER_SWEEP:
-            claim = dispatcher.claim(CLAIM_SIZE)
+            claim = dispatcher.claim(CLAIM_SIZE, paused)
             if not claim.ids:
                 break
             claimed += len(claim.ids)
@@ -57,6 +58,26 @@ def dispatch_due_messages() -> dict[str, int]:
                 logger.warning("journey: broker unavailable; %d claimed message(s) wait for their lease", len(claim.ids))
                 break
     return {"claimed": claimed, "requeued": requeued, "unknown": unknown}
+
+
+def _flood_guard(dispatcher: "Dispatcher") -> set[str]:
+    """Pause flows that flood, tell the alert address, and return every paused flow."""
+    from ..delivery.outbox import MessageSpec, schedule
+    from ..services import flood
+
+    settings = dispatcher.settings
+    now = dispatcher.clock()
+    for surge in flood.check(now, settings.delivery.flood_ceiling):
+        alert_to = settings.delivery.review_alert_email
+        if alert_to:
+            schedule(MessageSpec(
+                flow=flood.ALERT_FLOW, step="alert", subject_key=f"pause:{surge.flow}:{now.isoformat()}",
+                channel="email", recipient=alert_to, due_at=now, marketing=False, channel_slug=None,
+                language=settings.for_channel(None).language or "en",
+                context={"flow": surge.flow, "started": surge.started_last_hour,
+                         "usual": str(surge.usual_per_hour), "ceiling": settings.delivery.flood_ceiling},
+            ))
+    return flood.paused_flows()
 
 
 @shared_task(name="saleor_journey.send_messages", ignore_result=True, acks_late=False)

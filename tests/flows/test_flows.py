@@ -121,9 +121,9 @@ def test_fulfilment_starts_follow_up_and_review_request_and_cancellation_stops_t
 def test_lapse_starts_win_back_and_a_new_order_ends_it(flows_manager: Any, make_order: Any, make_user: Any) -> None:
     user = make_user("anna@example.com")
     settings = runtime.active_settings()
-    past = timezone.now() - timedelta(days=200)
+    past = timezone.now() - timedelta(days=180, hours=1)  # she went quiet an hour ago (lapse after 180 days)
     old = make_order(user=user, created_at=past)
-    # The order was recorded live 200 days ago, when the hook ran.
+    # The order was recorded live 180 days ago, when the hook ran.
     recorder = JourneyRecorder(settings.policy, stage_mirror("journey.stage"), clock=lambda: past, flows=settings.flows)
     recorder.record(order_event(old, EventKind.ORDER_PLACED, past))
     journey = Journey.objects.get(user_id=user.pk)
@@ -138,7 +138,7 @@ def test_an_order_soon_after_a_win_back_message_is_credited_to_it(
     flows_manager: Any, make_order: Any, make_user: Any, esp: Any
 ) -> None:
     settings = runtime.active_settings()
-    past = timezone.now() - timedelta(days=200)
+    past = timezone.now() - timedelta(days=180, hours=1)
     users = {}
     for email in ("back@example.com", "late@example.com"):
         users[email] = user = make_user(email)

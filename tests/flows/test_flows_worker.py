@@ -83,9 +83,10 @@ def test_welcome_review_request_and_win_back_over_months_of_fake_time(
     from saleor_journey.tasks import settle_lapsed_journeys
 
     manager = activate_plugin(delivery_configuration(esp, twilio, channel_settings=STORE, welcome_enabled="true"))
-    # Marco last bought 200 days ago (the hook recorded it then); Anna buys now; Carla just signed up.
+    # Marco last bought 173 days ago (the hook recorded it then): he goes quiet for good a week from now, when
+    # the hourly lapse check notices. Anna buys now; Carla just signed up.
     marco = make_user("marco@example.com")
-    past = shared_clock.now() - timedelta(days=200)
+    past = shared_clock.now() - timedelta(days=173, hours=1)
     settings = runtime.active_settings()
     JourneyRecorder(settings.policy, stage_mirror("journey.stage"), clock=lambda: past, flows=settings.flows).record(
         order_event(make_order(user=marco, created_at=past), EventKind.ORDER_PLACED, past)
