@@ -1,5 +1,7 @@
 """Normalising the email addresses that identify guests."""
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
@@ -20,3 +22,13 @@ def normalise_email(raw: str | None) -> str | None:
     except ValidationError:
         return None
     return email
+
+
+_EMAIL = re.compile(r"[^\s:@'\"<>]+@[^\s:'\"<>]+")
+# International numbers (+39 333 123 4567) and bare runs of 9-15 digits; not dates, ids or UUIDs.
+_PHONE = re.compile(r"\+\d[\d ().-]{6,}\d|(?<![\w-])\d{9,15}(?![\w-])")
+
+
+def redact(text: str) -> str:
+    """``text`` with email addresses and phone numbers masked, for log lines and stored reasons."""
+    return _PHONE.sub("<phone>", _EMAIL.sub("<email>", text))

@@ -17,9 +17,9 @@ def normalise_phone(raw: str, default_region: str | None = None) -> str:
     try:
         number = phonenumbers.parse(raw, default_region)
     except phonenumbers.NumberParseException as exc:
-        raise PermanentSendError(f"invalid phone number {raw!r}: {exc}", code="invalid_number") from None
+        raise PermanentSendError(f"invalid phone number: {exc}", code="invalid_number") from None
     if not phonenumbers.is_valid_number(number):
-        raise PermanentSendError(f"invalid phone number {raw!r}", code="invalid_number")
+        raise PermanentSendError("invalid phone number", code="invalid_number")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -27,7 +27,7 @@ def normalise_recipient(channel: str, raw: str, default_region: str | None = Non
     if channel == MessageChannel.EMAIL:
         email = normalise_email(raw)
         if email is None:
-            raise PermanentSendError(f"invalid email address {raw!r}", code="invalid_email")
+            raise PermanentSendError("invalid email address", code="invalid_email")
         return email
     return normalise_phone(raw.removeprefix("whatsapp:"), default_region)
 

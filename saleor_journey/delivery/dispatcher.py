@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from .. import clock as journey_clock
 from .. import signals
 from ..config import JourneySettings
+from ..core.identity import redact
 from ..exceptions import PermanentSendError, SendError, TransientSendError
 from ..models import (
     Consent,
@@ -403,7 +404,8 @@ class Dispatcher:
             cursor.execute(
                 f"WITH outcome AS ({sql} RETURNING id) INSERT INTO {E} (message_id, kind, provider, at, detail)"
                 " SELECT id, %s, %s, %s, %s::jsonb FROM outcome",
-                [*params, state, message.channel, fields["updated_at"], json.dumps({"reason": reason[:255]} if reason else {})],
+                [*params, state, message.channel, fields["updated_at"],
+                 json.dumps({"reason": fields["reason"]} if reason else {})],
             )
             if cursor.rowcount != 1:
                 return "skipped"
@@ -424,7 +426,8 @@ class Dispatcher:
     ) -> tuple[str, list[Any], dict[str, Any]]:
         """The UPDATE that records an outcome if this claim still owns the row (a late answer also settles ``unknown``)."""
         now = self.clock()
-        fields: dict[str, Any] = {"state": state, "reason": reason[:255], "updated_at": now, "lease_until": None}
+        # Reasons are shown in the API and may reach logs: no address in them, whatever the provider said.
+        fields: dict[str, Any] = {"state": state, "reason": redact(reason)[:255], "updated_at": now, "lease_until": None}
         if attempts is not None:
             fields["attempts"] = attempts
         if due_at is not None:

@@ -24,10 +24,14 @@ REVIEW_SALT = "saleor-journey.review"
 REVIEW_TOKEN_MAX_AGE = 60 * 60 * 24 * 60
 
 
-def review_token(order_id: str, product_id: int, variant_id: int | None, user_id: int | None, email: str | None,
-                 language: str | None, channel: str | None) -> str:
-    """A signed, expiring link token for reviewing one product of one order."""
-    payload = {"o": order_id, "p": product_id, "v": variant_id, "u": user_id, "e": email, "l": language, "c": channel}
+def review_token(order_id: str, product_id: int, variant_id: int | None, language: str | None,
+                 channel: str | None) -> str:
+    """A signed, expiring link token for reviewing one product of one order.
+
+    Signed, not encrypted: anyone holding the link can read it, so it names
+    the order and product only, never the customer (the order says who).
+    """
+    payload = {"o": order_id, "p": product_id, "v": variant_id, "l": language, "c": channel}
     return signing.dumps(payload, salt=REVIEW_SALT, compress=True)
 
 

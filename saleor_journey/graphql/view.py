@@ -38,6 +38,7 @@ class Context:
     record: Callable[..., Any] | None = None  # records a journey event, as the hooks do
     client_ip: str = ""
     loaders: Loaders = field(default_factory=Loaders)
+    channels: Callable[[], frozenset[str]] = frozenset  # the shop's channel slugs (from Saleor, through the adapter)
 
 
 def _error(message: str, status: int, code: str) -> JsonResponse:
@@ -81,6 +82,7 @@ def handle(
     identify: Callable[[HttpRequest], Requestor],
     settings: Any = None,
     record: Callable[..., Any] | None = None,
+    channels: Callable[[], frozenset[str]] = frozenset,
 ) -> HttpResponse:
     if request.method in ("GET", "HEAD"):
         return explorer()
@@ -112,7 +114,7 @@ def handle(
         limits.check(document, operation, variables)
     except limits.QueryTooComplex as exc:
         return _error(str(exc), 400, "QUERY_TOO_COMPLEX")
-    context = Context(requestor, settings, record, ratelimit.client_address(request))
+    context = Context(requestor, settings, record, ratelimit.client_address(request), channels=channels)
     result = execute(schema, document, context_value=context, variable_values=variables, operation_name=operation)
     payload: dict[str, Any] = {"data": result.data}
     status = 200

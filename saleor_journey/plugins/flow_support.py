@@ -356,8 +356,7 @@ def _review_items(message: ScheduledMessage, order_id: str, rows: list[OrderedLi
         if row.product_id is None or row.reviewed or row.product_id in seen:
             continue
         seen.add(row.product_id)
-        token = review_token(order_id, row.product_id, row.variant_id, row.user_id,
-                             message.recipient, message.language, message.channel_slug)
+        token = review_token(order_id, row.product_id, row.variant_id, message.language, message.channel_slug)
         items.append({"name": row.product_name, "variant": row.variant_name, "quantity": row.quantity,
                       "url": plugin_url(base, f"{REVIEW}{token}/")})
     return items

@@ -241,7 +241,8 @@ class JourneyPlugin(BasePlugin):
             return JsonResponse({"plugin": PLUGIN_ID, "status": "ok"})
         if path.rstrip("/") == GRAPHQL.rstrip("/"):
             try:
-                return graphql_view.handle(request, identify, self.settings, self.recorder.record)
+                return graphql_view.handle(request, identify, self.settings, self.recorder.record,
+                                           channels=runtime.channel_slugs)
             except Exception:
                 logger.exception("journey: GraphQL request failed")
                 return JsonResponse({"errors": [{"message": "Internal error.", "extensions": {"code": "INTERNAL_ERROR"}}]},

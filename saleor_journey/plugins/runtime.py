@@ -49,9 +49,9 @@ def with_shop_sender(settings: JourneySettings) -> JourneySettings:
 
 
 def forget() -> None:
-    """Drop the cached settings (tests, and after a configuration change in this process)."""
-    global _cache
-    _cache = None
+    """Drop the cached settings and channels (tests, and after a configuration change in this process)."""
+    global _cache, _channels
+    _cache = _channels = None
 
 
 def writer_allowed() -> Any:
@@ -59,3 +59,18 @@ def writer_allowed() -> Any:
     from saleor.core.db.connection import allow_writer
 
     return allow_writer()
+
+
+_channels: tuple[float, frozenset[str]] | None = None
+
+
+def channel_slugs() -> frozenset[str]:
+    """The shop's Saleor channel slugs (read at most every CACHE_SECONDS)."""
+    global _channels
+    now = time.monotonic()
+    if _channels is None or now - _channels[0] >= CACHE_SECONDS:
+        from saleor.channel.models import Channel
+
+        with writer_allowed():
+            _channels = (now, frozenset(Channel.objects.values_list("slug", flat=True)))
+    return _channels[1]

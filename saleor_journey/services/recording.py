@@ -23,6 +23,7 @@ from .. import clock as journey_clock
 
 from ..core.events import EventKind, EventSource, JourneyEvent, Subject
 from ..core.flows import Action, FlowSettings, Recipient, plan
+from ..core.identity import redact
 from ..core.rules import (
     ELAPSED_CAUSE,
     JourneyState,
@@ -156,7 +157,7 @@ class JourneyRecorder:
         """Record one event and settle the stage; a duplicate changes nothing."""
         subject = event.subject
         if not subject.is_identified():
-            logger.info("journey: %s %s has no user or email; not tracked", event.kind, event.dedupe_key)
+            logger.info("journey: %s %s has no user or email; not tracked", event.kind, redact(event.dedupe_key))
             return RecordResult(recorded=False)
         for attempt in range(MAX_ATTEMPTS):
             locked = attempt >= OPTIMISTIC_ATTEMPTS
@@ -169,7 +170,8 @@ class JourneyRecorder:
                 outcome = None  # a concurrent writer recorded this event or created the journey
             if outcome is not None:
                 return outcome
-        logger.warning("journey: gave up recording %s after %d conflicting attempts", event.dedupe_key, MAX_ATTEMPTS)
+        logger.warning("journey: gave up recording %s after %d conflicting attempts", redact(event.dedupe_key),
+                       MAX_ATTEMPTS)
         return RecordResult(recorded=False)
 
     @staticmethod
@@ -192,7 +194,7 @@ class JourneyRecorder:
             cursor.execute(sql, params)
             seen, rows_json, *extra = cursor.fetchone()
         if seen:
-            logger.debug("journey: %s already recorded", event.dedupe_key)
+            logger.debug("journey: %s already recorded", redact(event.dedupe_key))
             return RecordResult(recorded=False, duplicate=True)
         if reads:
             payload = dict(event.payload)
@@ -202,7 +204,8 @@ class JourneyRecorder:
         rows = [_Row.from_json(r) for r in _decode(rows_json)]
         target, guest = self._choose(rows, event)
         if target is None and subject.user_id is None and not subject.email:
-            logger.info("journey: %s refers to %s, which has no journey; not tracked", event.dedupe_key, subject.anchor_key)
+            logger.info("journey: %s refers to %s, which has no journey; not tracked", redact(event.dedupe_key),
+                        redact(subject.anchor_key or ""))
             return RecordResult(recorded=False)
 
         now = self.clock()

@@ -82,7 +82,7 @@ def submit(claims: dict[str, Any], review: ReviewInput, language: str, settings:
     if record is not None:
         event = JourneyEvent(
             kind=EventKind.REVIEW_SUBMITTED,
-            subject=Subject(user_id=claims.get("u"), email=claims.get("e"), anchor_key=f"order:{claims['o']}:placed"),
+            subject=Subject(anchor_key=f"order:{claims['o']}:placed"),  # the order's journey: the link names nobody
             dedupe_key=f"review:{row.pk}:submitted",
             occurred_at=journey_clock.now(),
             channel=claims.get("c"),

@@ -212,3 +212,12 @@ def test_merging_two_journeys_equals_one_journey_of_all_events(a: list[JourneyEv
     together, _ = replay(sorted(a + b, key=lambda e: e.occurred_at), now=now)
     assert merged.stage is together.stage
     assert merged.to_json() == together.to_json()
+
+
+def test_log_lines_and_reasons_name_no_address() -> None:
+    from saleor_journey.core.identity import redact
+
+    assert redact("newsletter:anna.rossi@example.com") == "newsletter:<email>"
+    assert redact("view:bob+x@shop.it:12:2026-11-29T10") == "view:<email>:12:2026-11-29T10"
+    assert redact("recipient +39 333 123 4567 refused") == "recipient <phone> refused"
+    assert redact("order:5f1c2b9e-1111-2222-3333-444455556666:placed") == "order:5f1c2b9e-1111-2222-3333-444455556666:placed"

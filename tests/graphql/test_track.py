@@ -7,7 +7,7 @@ from django.core.cache import cache
 from graphene import relay
 
 from saleor_journey.models import Journey, JourneyEvent
-from tests.graphql.conftest import Answer
+from tests.graphql.conftest import Answer, token_for  # noqa: F401
 
 TRACK = """mutation T($event: JourneyTrackEvent!, $email: String, $checkout: ID, $product: ID) {
   journeyTrack(event: $event, email: $email, checkout: $checkout, product: $product, channel: "it") {
@@ -15,7 +15,7 @@ TRACK = """mutation T($event: JourneyTrackEvent!, $email: String, $checkout: ID,
 
 
 @pytest.fixture
-def track(api: Any) -> Any:
+def track(api: Any, channel: Any) -> Any:
     cache.clear()  # rate-limit counters live in Django's cache
 
     def call(**variables: Any) -> dict[str, Any]:
@@ -31,10 +31,11 @@ PRODUCT = relay.Node.to_global_id("Product", 12)
 
 
 def test_a_sign_up_starts_a_journey_and_a_view_moves_it_to_consideration(track: Any) -> None:
-    assert track(event="NEWSLETTER_SIGNUP", email=" Carla@Example.com ") == {"recorded": True, "stage": "AWARENESS", "errors": []}
+    # Anonymous: recorded, but nobody learns a stage they could look up for any address.
+    assert track(event="NEWSLETTER_SIGNUP", email=" Carla@Example.com ") == {"recorded": True, "stage": None, "errors": []}
     assert track(event="NEWSLETTER_SIGNUP", email="carla@example.com")["recorded"] is False  # once
     assert track(event="PRODUCT_VIEWED", email="carla@example.com", product=PRODUCT) == {
-        "recorded": True, "stage": "CONSIDERATION", "errors": []}
+        "recorded": True, "stage": None, "errors": []}
     assert track(event="PRODUCT_VIEWED", email="carla@example.com", product=PRODUCT)["recorded"] is False  # same hour
     journey = Journey.objects.get(email="carla@example.com")
     assert journey.stage == "consideration"
@@ -80,7 +81,7 @@ def test_floods_are_refused(track: Any) -> None:
     assert track(event="NEWSLETTER_SIGNUP", email="one-too-many@example.com")["errors"][0]["code"] == "NOT_ALLOWED"
 
 
-def test_behind_a_load_balancer_one_busy_storefront_visitor_does_not_block_the_others(db: Any) -> None:
+def test_behind_a_load_balancer_one_busy_storefront_visitor_does_not_block_the_others(channel: Any) -> None:
     """Saleor reads the caller from X-Forwarded-For; REMOTE_ADDR is the balancer's for everyone."""
     from django.test import Client
 
@@ -99,3 +100,29 @@ def test_behind_a_load_balancer_one_busy_storefront_visitor_does_not_block_the_o
         assert signup("203.0.113.7", f"list{n}@example.com")["errors"] == []
     assert signup("203.0.113.7", "one-too-many@example.com")["errors"][0]["code"] == "NOT_ALLOWED"
     assert signup("198.51.100.8", "anna@example.com")["recorded"] is True  # another visitor, same balancer
+
+
+def test_an_anonymous_caller_cannot_move_a_customer_or_learn_their_stage(
+    api: Any, channel: Any, make_user: Any, token_for: Any
+) -> None:
+    from saleor.plugins.manager import get_plugins_manager
+
+    from saleor_journey.core.stages import Stage
+
+    anna = make_user("anna@example.com")
+    get_plugins_manager(allow_replica=False).customer_created(anna)
+    view = {"event": "PRODUCT_VIEWED", "email": "anna@example.com", "product": PRODUCT}
+    refused = api(TRACK, view).data["journeyTrack"]
+    assert refused["errors"][0]["code"] == "NOT_ALLOWED" and refused["stage"] is None
+    assert Journey.objects.get(user_id=anna.pk).stage == Stage.AWARENESS  # not moved, metadata untouched
+    from saleor.core.jwt import create_access_token
+
+    herself = api(TRACK, view, token=create_access_token(anna)).data["journeyTrack"]  # signed in as herself
+    assert herself == {"recorded": True, "stage": "CONSIDERATION", "errors": []}
+    staff = api(TRACK, {**view, "product": relay.Node.to_global_id("Product", 13)},
+                token=token_for("account.manage_users")).data["journeyTrack"]
+    assert staff["stage"] == "CONSIDERATION"
+    bad_channel = api(TRACK.replace('channel: "it"', 'channel: "x"'), {"event": "NEWSLETTER_SIGNUP",
+                                                                        "email": "new@example.com"}).data
+    assert bad_channel["journeyTrack"]["errors"][0]["field"] == "channel"
+    assert not Journey.objects.filter(email="new@example.com").exists()

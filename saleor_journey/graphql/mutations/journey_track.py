@@ -4,6 +4,11 @@ Anyone may call it (a storefront's visitors are anonymous), so it is rate
 limited per client address and per person, and a product view counts once an
 hour per person and product. A view moves a known customer to consideration;
 a sign-up starts a journey at awareness.
+
+What an anonymous caller may do is narrow: a product view is tracked by the
+cart the visitor holds (its Checkout ID), or by an email that belongs to no
+account; an account's activity needs that customer signed in, or staff/an app.
+The stage comes back only to them. The channel must be one of the shop's.
 """
 
 import base64
@@ -16,9 +21,11 @@ import graphene
 from ... import clock as journey_clock
 from ...core.events import EventKind, JourneyEvent, Subject
 from ...core.identity import normalise_email
+from ...models import Journey
 from ...services import ratelimit
 from ..errors import InvalidInput
 from ..queries import pk_from
+from ..requestor import Permission
 from ..types import JourneyStageEnum
 from .base import JourneyError, error
 
@@ -51,7 +58,8 @@ class JourneyTrack(graphene.Mutation):
         channel = graphene.String(description="Saleor channel slug.")
 
     recorded = graphene.Boolean(required=True, description="False for a repeat within the hour.")
-    stage = graphene.Field(JourneyStageEnum, description="The visitor's stage after the event, when known.")
+    stage = graphene.Field(JourneyStageEnum, description=(
+        "The stage after the event: for the signed-in customer themself, staff and apps; null for anyone else."))
     errors = graphene.List(graphene.NonNull(JourneyError), required=True)
 
     @staticmethod
@@ -79,6 +87,15 @@ class JourneyTrack(graphene.Mutation):
             return refused("invalid", "A product view needs a product.", "product")
         if address is None and token is None:
             return refused("invalid", "Say who: pass email or checkout.", "email")
+        if channel is not None and channel not in context.channels():
+            return refused("invalid", "channel is not one of the shop's channels.", "channel")
+        trusted = context.requestor.can(Permission.MANAGE_USERS) or (
+            context.requestor.kind == "customer" and address is not None
+            and address == normalise_email(context.requestor.email))
+        if (event == JourneyTrackEvent.PRODUCT_VIEWED.value and address is not None and not trusted
+                and has_account(address)):
+            return refused("not_allowed", "This address has an account: sign in, or pass the cart's checkout ID.",
+                           "email")
         who = address or f"checkout:{token}"
         if not ratelimit.allowed(f"journey-track:person:{who}", PER_PERSON_PER_HOUR, 3600):
             return refused("not_allowed", "Too many events for this person; try again later.")
@@ -93,5 +110,11 @@ class JourneyTrack(graphene.Mutation):
                                              channel=channel, payload=payload))
         if result.journey_id is None and not result.recorded and address is None:
             return refused("not_found", "No cart with that ID is known to the journey.", "checkout")
-        stage = result.stage.value if result.stage is not None else None
+        # Nobody learns someone else's stage: only the customer themself, staff and apps see it.
+        stage = result.stage.value if result.stage is not None and trusted else None
         return JourneyTrack(recorded=result.recorded, stage=stage, errors=[])
+
+
+def has_account(email: str) -> bool:
+    """Whether the address is a registered customer's (as far as the journeys know)."""
+    return Journey.objects.filter(email=email, user_id__isnull=False, merged_into__isnull=True).exists()
