@@ -56,7 +56,8 @@ class DeliverySettings:
     consent_metadata_key: str = "journey.consent"
     template_dir: str | None = None
     review_alert_email: str | None = None  # low reviews and paused flows are reported here
-    flood_ceiling: int = 500  # sequences a flow may start in an hour before the flood guard looks; 0: off
+    flood_ceiling: int = 500
+    dashboard_url: str | None = None  # Saleor Dashboard, for links to orders in staff alerts  # sequences a flow may start in an hour before the flood guard looks; 0: off
 
     @property
     def twilio_configured(self) -> bool:
@@ -184,6 +185,7 @@ def _delivery_settings(values: Mapping[str, Any]) -> DeliverySettings:
         template_dir=_text(values, "template_dir"),
         review_alert_email=_text(values, "review_alert_email"),
         flood_ceiling=_positive_int(values, "flood_ceiling", 500),
+        dashboard_url=_url(values, "dashboard_url"),
     )
 
 

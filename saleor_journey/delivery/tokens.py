@@ -25,13 +25,17 @@ REVIEW_TOKEN_MAX_AGE = 60 * 60 * 24 * 60
 
 
 def review_token(order_id: str, product_id: int, variant_id: int | None, language: str | None,
-                 channel: str | None) -> str:
+                 channel: str | None, *, product: str | None = None, variant: str | None = None,
+                 image: str | None = None, order_number: int | None = None) -> str:
     """A signed, expiring link token for reviewing one product of one order.
 
     Signed, not encrypted: anyone holding the link can read it, so it names
-    the order and product only, never the customer (the order says who).
+    the order and product only, never the customer (the order says who); the
+    product's name, variant and picture come along so the page can show them.
     """
     payload = {"o": order_id, "p": product_id, "v": variant_id, "l": language, "c": channel}
+    extra = {"n": product, "vn": variant, "img": image, "no": order_number}
+    payload.update({k: v for k, v in extra.items() if v})
     return signing.dumps(payload, salt=REVIEW_SALT, compress=True)
 
 

@@ -266,7 +266,8 @@ def order_context(message: ScheduledMessage) -> dict[str, Any]:
         cursor.execute(
             f"""
             SELECT l.product_name, l.variant_name, l.quantity, l.variant_id, v.product_id, o.user_id, o.user_email,
-                   EXISTS (SELECT 1 FROM {reviews} r WHERE r.order_id = %s AND r.product_id = v.product_id)
+                   EXISTS (SELECT 1 FROM {reviews} r WHERE r.order_id = %s AND r.product_id = v.product_id),
+                   o.number
             FROM {lines} l JOIN {orders} o ON o.id = l.order_id LEFT JOIN {variants} v ON v.id = l.variant_id
             WHERE l.order_id = %s ORDER BY l.product_name, l.id
             """,
@@ -293,6 +294,7 @@ class OrderedLine(NamedTuple):
     user_id: Any
     user_email: str | None
     reviewed: bool
+    order_number: int | None = None
 
 
 #: How many products a cross-sell message suggests.
@@ -351,14 +353,19 @@ def _review_items(message: ScheduledMessage, order_id: str, rows: list[OrderedLi
 
     settings = runtime.active_settings()
     base = settings.delivery.public_base_url if settings else None
+    wanted = [row for row in rows if row.product_id is not None and not row.reviewed]
+    images = _thumbnails([row.product_id for row in wanted])
     items, seen = [], set()
-    for row in rows:
-        if row.product_id is None or row.reviewed or row.product_id in seen:
+    for row in wanted:
+        if row.product_id in seen:
             continue
         seen.add(row.product_id)
-        token = review_token(order_id, row.product_id, row.variant_id, message.language, message.channel_slug)
+        # Each page says which product it is about: name, variant and picture travel in the signed link.
+        token = review_token(order_id, row.product_id, row.variant_id, message.language, message.channel_slug,
+                             product=row.product_name, variant=row.variant_name, image=images.get(row.product_id),
+                             order_number=row.order_number)
         items.append({"name": row.product_name, "variant": row.variant_name, "quantity": row.quantity,
-                      "url": plugin_url(base, f"{REVIEW}{token}/")})
+                      "thumbnail": images.get(row.product_id), "url": plugin_url(base, f"{REVIEW}{token}/")})
     return items
 
 

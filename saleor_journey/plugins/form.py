@@ -54,6 +54,7 @@ DEFAULT_CONFIGURATION = [
     {"name": "welcome_enabled", "value": False},
     {"name": "review_alert_email", "value": ""},
     {"name": "flood_ceiling", "value": "500"},
+    {"name": "dashboard_url", "value": ""},
 ]
 CONFIG_STRUCTURE = {
     "metadata_key": {
@@ -284,5 +285,11 @@ CONFIG_STRUCTURE = {
         "help_text": "Flood guard: a flow that starts more sequences than this in an hour, and ten times its usual "
         "rate, is paused until staff resume it (report or API); its messages wait. 0 turns the guard off.",
         "label": "Flood guard (sequences per hour)",
+    },
+    "dashboard_url": {
+        "type": ConfigurationTypeField.STRING,
+        "help_text": "Address of your Saleor Dashboard (e.g. https://shop.example.com/dashboard), so staff alerts "
+        "link to the order.",
+        "label": "Dashboard URL",
     },
 }

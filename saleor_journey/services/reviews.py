@@ -5,6 +5,7 @@ accept and refuse exactly the same things. Review text is untrusted: it is
 length-limited here and escaped wherever it is shown.
 """
 
+import base64
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -64,6 +65,14 @@ def attempt_allowed(token: str, client: str) -> bool:
             and ratelimit.allowed(f"journey-review:address:{client}", ATTEMPTS_PER_ADDRESS_PER_HOUR, 3600))
 
 
+def _dashboard_order_url(settings: JourneySettings, order_id: str) -> str | None:
+    """The order in Saleor's Dashboard (its routes take the order's GraphQL ID), when its address is set."""
+    base = settings.delivery.dashboard_url
+    if not base:
+        return None
+    return f"{base}/orders/{base64.b64encode(f'Order:{order_id}'.encode()).decode()}"
+
+
 def already_reviewed(claims: dict[str, Any]) -> bool:
     return ProductReview.objects.filter(order_id=claims["o"], product_id=claims["p"]).exists()
 
@@ -98,8 +107,9 @@ def submit(claims: dict[str, Any], review: ReviewInput, language: str, settings:
             flow="review_alert", step="alert", subject_key=f"review:{row.pk}", channel="email",
             recipient=alert_to, due_at=journey_clock.now(), marketing=False, channel_slug=claims.get("c"),
             language=settings.for_channel(claims.get("c")).language or "en",
-            context={"rating": review.rating, "title": review.title, "text": review.text, "product": claims["p"],
-                     "order": claims["o"]},
+            context={"rating": review.rating, "title": review.title, "text": review.text,
+                     "product": claims.get("n") or f"#{claims['p']}", "variant": claims.get("vn") or "",
+                     "order_number": claims.get("no") or "", "order_url": _dashboard_order_url(settings, claims["o"])},
         ))
     logger.info("journey: %d-star review of product %s received", review.rating, claims["p"])
     return row

@@ -87,11 +87,48 @@ def test_forged_or_expired_links_change_nothing(client: Any, shop: dict[str, Any
     assert not ProductReview.objects.exists()
 
 
-def test_a_low_rating_alerts_the_shop(client: Any, shop: dict[str, Any]) -> None:
-    client.post(f"{BASE}/{token_for(shop)}/", {"rating": "2", "title": "Deluso", "text": "Arrivato rotto"})
+def _links(shop: dict[str, Any], esp: Any) -> list[str]:
+    """The review links of the request email, as paths on the plugin route."""
+    request = ScheduledMessage.objects.get(flow="review_request", step="request")
+    ScheduledMessage.objects.filter(flow="post_purchase").update(state="cancelled")
+    send_due(request.due_at)
+    text = esp.received[-1].body["TextBody"]
+    return [line.split(": ", 1)[1].split("https://api.shop.example.com", 1)[1]
+            for line in text.splitlines() if "/review/" in line]
+
+
+def test_each_review_page_names_its_product(client: Any, shop: dict[str, Any], esp: Any) -> None:
+    from saleor.product.models import ProductMedia
+
+    ProductMedia.objects.create(product=shop["variants"][0].product, image="products/caffe.jpg", sort_order=0)
+    pages = [client.get(link) for link in _links(shop, esp)]
+    shown = [page.content.decode() for page in pages]
+    assert "<strong>Caffè</strong>" in shown[0] and "<strong>Moka</strong>" in shown[1]  # not three identical forms
+    assert "250 g" in shown[0]
+    assert 'src="https://api.shop.example.com/thumbnail/' in shown[0]
+    assert "img-src https://api.shop.example.com" in pages[0]["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in pages[0]["Content-Security-Policy"]
+
+
+def test_a_low_rating_alerts_the_shop_naming_product_and_order(
+    client: Any, shop: dict[str, Any], esp: Any, twilio: Any
+) -> None:
+    from base64 import b64encode
+
+    activate_plugin(delivery_configuration(esp, twilio, channel_settings=STORE, review_alert_email="staff@bottega.example",
+                                           dashboard_url="https://shop.example.com/dashboard"))
+    link = _links(shop, esp)[1]
+    client.post(link, {"rating": "2", "title": "Deluso", "text": "Arrivato rotto"})
     alert = ScheduledMessage.objects.get(flow="review_alert")
     assert alert.recipient == "staff@bottega.example" and alert.marketing is False
-    assert alert.context["text"] == "Arrivato rotto"
+    send_due(alert.due_at)
+    body = esp.received[-1].body
+    order = shop["order"]
+    assert body["Subject"] in ("Low review: 2 stars for Moka", "Recensione negativa: 2 stelle per Moka")
+    assert "Moka (250 g)" in body["TextBody"] and str(order.number) in body["TextBody"]
+    order_id = b64encode(f"Order:{order.pk}".encode()).decode()
+    assert f"https://shop.example.com/dashboard/orders/{order_id}" in body["TextBody"]
+    assert "Arrivato rotto" in body["TextBody"]
     assert Journey.objects.get(user_id=shop["user"].pk).stage == "purchase"
 
 
@@ -124,5 +161,6 @@ def test_a_review_link_names_the_order_and_product_never_the_customer(shop: dict
         body = token.split(":", 1)[0]
         raw = base64.urlsafe_b64decode(body.lstrip(".") + "=" * (-len(body.lstrip(".")) % 4))
         claims = json.loads(zlib.decompress(raw) if body.startswith(".") else raw)
-        assert set(claims) == {"o", "p", "v", "l", "c"}  # order, product, variant, language, channel
+        # Order, product, variant, language, channel, and what the page shows: product name, variant, order number.
+        assert set(claims) <= {"o", "p", "v", "l", "c", "n", "vn", "img", "no"}
         assert "anna" not in link and "anna" not in json.dumps(claims)

@@ -1,12 +1,14 @@
 """The review page served on the plugin route: a star rating, a title and a text; no JavaScript needed.
 
-The link's signed token names the order, product and customer, so the review
-is a verified purchase by construction; it works once per order and product,
+The link's signed token names the order and product (and carries the
+product's name, variant and picture to show), so the review is a verified
+purchase by construction; it works once per order and product,
 expires, and is rate limited. Review text is untrusted: length-limited and
 escaped wherever shown (Django templates autoescape; nothing becomes a link).
 """
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.http import HttpRequest, HttpResponse
 
@@ -22,8 +24,19 @@ def _page(lang: str, context: dict[str, Any], status: int = 200) -> HttpResponse
                             content_type="text/html; charset=utf-8")
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex"
-    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"
+    image = _origin(context.get("image"))
+    response["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
+        + (f"; img-src {image}" if image else ""))
     return response
+
+
+def _origin(url: str | None) -> str | None:
+    """The scheme and host of the product picture (Saleor's thumbnail route), for the page's CSP."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else None
 
 
 def handle(request: HttpRequest, rest: str, settings: JourneySettings, record: Any = None) -> HttpResponse:
@@ -33,7 +46,8 @@ def handle(request: HttpRequest, rest: str, settings: JourneySettings, record: A
         raise ForgedCallbackError("This review link is not valid or has expired.", status=400)
     lang = rendering.languages(claims.get("l"), settings.for_channel(claims.get("c")).language)[0]
     already = reviews.already_reviewed(claims)
-    base = {"shop_name": settings.for_channel(claims.get("c")).sender_name or "", "product": claims.get("n", "")}
+    base = {"shop_name": settings.for_channel(claims.get("c")).sender_name or "", "product": claims.get("n", ""),
+            "variant": claims.get("vn", ""), "image": claims.get("img") if _origin(claims.get("img")) else None}
     if request.method in ("GET", "HEAD"):
         return _page(lang, {**base, "done": already})
     if request.method != "POST":
