@@ -42,15 +42,19 @@ def make_user(db: Any) -> Callable[..., Any]:
 
 @pytest.fixture
 def make_variant(channel: Any) -> Callable[..., Any]:
-    from saleor.product.models import Product, ProductVariant, ProductVariantChannelListing
+    from saleor.product.models import Product, ProductChannelListing, ProductVariant, ProductVariantChannelListing
     from saleor.warehouse.models import Stock, Warehouse
 
-    def make(name: str = "Caffè", stock: int = 10, price: Decimal | None = Decimal("10.99"), currency: str = "EUR") -> Any:
+    def make(name: str = "Caffè", stock: int = 10, price: Decimal | None = Decimal("10.99"), currency: str = "EUR",
+             published: bool = True) -> Any:
         n = next(_numbers)
         product = Product.objects.create(name=name, slug=f"p-{n}")
         variant = ProductVariant.objects.create(product=product, name="250 g", sku=f"SKU-{n}")
         warehouse, _ = Warehouse.objects.get_or_create(name="Milano")
         Stock.objects.create(warehouse=warehouse, product_variant=variant, quantity=stock)
+        ProductChannelListing.objects.create(  # published and purchasable in the channel (unless told otherwise)
+            product=product, channel=channel, is_published=published, visible_in_listings=published,
+            available_for_purchase_at=timezone.now() - timezone.timedelta(days=30) if published else None)
         if price is not None:  # the variant's price in the channel (unlisted: unavailable there)
             ProductVariantChannelListing.objects.create(variant=variant, channel=channel, currency=currency, price_amount=price)
         return variant

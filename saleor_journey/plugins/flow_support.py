@@ -301,41 +301,66 @@ class OrderedLine(NamedTuple):
 RECOMMENDATIONS = 3
 
 
+#: Cross-sell co-occurrence reads orders of this many past days, at most this many of them (the newest).
+RECOMMENDATION_DAYS = 180
+RECOMMENDATION_ORDERS = 2000
+
+
 def recommendations(message: ScheduledMessage, order_id: str, order: "OrderedLine | None") -> list[dict[str, Any]]:
     """Products most often bought together with this order's, that this customer has never bought.
 
-    Co-occurrence over the shop's own order history: for each product of the
-    order, the other products that appear in the same orders, counted by order.
+    Co-occurrence over the shop's own recent orders (the last 180 days, the
+    newest 2,000 that share a product with this order; not drafts, cancelled,
+    expired or unconfirmed ones), counted by order; only products published and
+    purchasable in the order's channel, with a price there, are suggested.
     """
     from django.db import connection
     from saleor.order.models import Order, OrderLine
-    from saleor.product.models import Product, ProductVariant
+    from saleor.product.models import (
+        Product,
+        ProductChannelListing,
+        ProductVariant,
+        ProductVariantChannelListing,
+    )
 
-    lines, variants, products = OrderLine._meta.db_table, ProductVariant._meta.db_table, Product._meta.db_table
-    orders = Order._meta.db_table
     if order is None:
         return []
-
+    lines, variants, products = OrderLine._meta.db_table, ProductVariant._meta.db_table, Product._meta.db_table
+    orders = Order._meta.db_table
+    listings, prices = ProductChannelListing._meta.db_table, ProductVariantChannelListing._meta.db_table
+    now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            WITH mine AS (
+            WITH this AS (SELECT channel_id FROM {orders} WHERE id = %s),
+            basket AS (
+              SELECT DISTINCT v.product_id FROM {lines} l JOIN {variants} v ON v.id = l.variant_id WHERE l.order_id = %s
+            ), mine AS (
               SELECT DISTINCT v.product_id FROM {lines} l JOIN {variants} v ON v.id = l.variant_id
               JOIN {orders} o ON o.id = l.order_id
               WHERE (o.user_id = %s OR (o.user_id IS NULL AND lower(o.user_email) = lower(%s)))
-            ), basket AS (
-              SELECT DISTINCT v.product_id FROM {lines} l JOIN {variants} v ON v.id = l.variant_id WHERE l.order_id = %s
+            ), together AS (
+              SELECT o.id FROM {orders} o
+              WHERE o.created_at >= %s AND o.id <> %s
+                AND o.status NOT IN ('draft', 'canceled', 'expired', 'unconfirmed')
+                AND EXISTS (SELECT 1 FROM {lines} l JOIN {variants} v ON v.id = l.variant_id
+                            WHERE l.order_id = o.id AND v.product_id IN (SELECT product_id FROM basket))
+              ORDER BY o.created_at DESC LIMIT %s
             )
-            SELECT p.id, p.name, p.slug, count(DISTINCT l2.order_id) AS together
-            FROM {lines} l1 JOIN {variants} v1 ON v1.id = l1.variant_id
-            JOIN {lines} l2 ON l2.order_id = l1.order_id
-            JOIN {variants} v2 ON v2.id = l2.variant_id
-            JOIN {products} p ON p.id = v2.product_id
-            WHERE v1.product_id IN (SELECT product_id FROM basket)
-              AND v2.product_id NOT IN (SELECT product_id FROM mine)
-            GROUP BY p.id, p.name, p.slug ORDER BY together DESC, p.name LIMIT %s
+            SELECT p.id, p.name, p.slug, count(DISTINCT l2.order_id) AS n
+            FROM together t JOIN {lines} l2 ON l2.order_id = t.id
+            JOIN {variants} v2 ON v2.id = l2.variant_id JOIN {products} p ON p.id = v2.product_id
+            WHERE p.id NOT IN (SELECT product_id FROM basket) AND p.id NOT IN (SELECT product_id FROM mine)
+              AND EXISTS (SELECT 1 FROM {listings} pl WHERE pl.product_id = p.id AND pl.channel_id = (SELECT channel_id FROM this)
+                          AND pl.is_published AND (pl.published_at IS NULL OR pl.published_at <= %s)
+                          AND pl.available_for_purchase_at IS NOT NULL AND pl.available_for_purchase_at <= %s)
+              AND EXISTS (SELECT 1 FROM {prices} vl JOIN {variants} v3 ON v3.id = vl.variant_id
+                          WHERE v3.product_id = p.id AND vl.channel_id = (SELECT channel_id FROM this)
+                          AND vl.price_amount IS NOT NULL)
+            GROUP BY p.id, p.name, p.slug ORDER BY n DESC, p.name LIMIT %s
             """,
-            [order.user_id, order.user_email or "", order_id, RECOMMENDATIONS],
+            [order_id, order_id, order.user_id, order.user_email or "", now - timedelta(days=RECOMMENDATION_DAYS),
+             order_id, RECOMMENDATION_ORDERS, now, now, RECOMMENDATIONS],
         )
         rows = cursor.fetchall()
     settings = runtime.active_settings()

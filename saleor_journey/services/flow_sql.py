@@ -69,7 +69,11 @@ def flow_ctes(actions: Sequence[Action], ctes: list[str], params: list[Any], now
             subject, which_params = _subject("m.subject_key", a.subject_key, a.all_sequences)
             which = f"{subject} AND EXISTS (SELECT 1 FROM j)"
         else:
-            which, which_params = "m.journey_id = (SELECT id FROM j) AND m.sent_at >= %s", [now - (a.window or timedelta(0))]
+            # Within the window, and only the first order after the message: a sequence earns one conversion.
+            which = ("m.journey_id = (SELECT id FROM j) AND m.sent_at >= %s AND NOT EXISTS ("
+                     f"SELECT 1 FROM {D} c JOIN {M} s ON s.id = c.message_id WHERE c.kind = 'converted'"
+                     " AND s.flow = m.flow AND s.subject_key = m.subject_key)")
+            which_params = [now - (a.window or timedelta(0))]
         ctes.append(
             f"v{i} AS (INSERT INTO {D} (message_id, kind, provider, provider_event_id, at, detail)"
             f" SELECT m.id, 'converted', 'journey', %s, %s, %s::jsonb FROM {M} m"

@@ -40,3 +40,17 @@ class ProductVariantChannelListing(models.Model):
     channel = models.ForeignKey("channel.Channel", related_name="variant_listings", on_delete=models.CASCADE)
     currency = models.CharField(max_length=3)
     price_amount = models.DecimalField(max_digits=20, decimal_places=3, null=True, blank=True)
+
+
+class ProductChannelListing(models.Model):
+    """Mirror of ProductChannelListing (product/models.py:309, a PublishableModel, core/models.py:63): whether a
+    product is published in a channel (``is_published`` and ``published_at`` not in the future) and from when it
+    can be bought (``available_for_purchase_at``; null: not available)."""
+
+    product = models.ForeignKey(Product, related_name="channel_listings", on_delete=models.CASCADE)
+    channel = models.ForeignKey("channel.Channel", related_name="product_listings", on_delete=models.CASCADE)
+    is_published = models.BooleanField(default=False)
+    published_at = models.DateTimeField(blank=True, null=True)
+    visible_in_listings = models.BooleanField(default=False)
+    available_for_purchase_at = models.DateTimeField(blank=True, null=True)
+    currency = models.CharField(max_length=3, default="EUR")
