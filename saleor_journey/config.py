@@ -50,6 +50,7 @@ class DeliverySettings:
     twilio_whatsapp_from: str | None = None
     twilio_api_url: str | None = None
     quiet_hours: tuple[time, time] | None = (time(21, 0), time(8, 0))
+    quiet_hours_email: bool = False  # email waits through quiet hours too (per channel timezone)
     frequency_cap_count: int = 3
     frequency_cap_days: int = 7
     email_marketing_policy: str = "opt_out"
@@ -178,6 +179,7 @@ def _delivery_settings(values: Mapping[str, Any]) -> DeliverySettings:
         twilio_whatsapp_from=_text(values, "twilio_whatsapp_from"),
         twilio_api_url=_url(values, "twilio_api_url"),
         quiet_hours=_quiet_hours(_text(values, "quiet_hours")),
+        quiet_hours_email=_enabled(values, "quiet_hours_email", False),
         frequency_cap_count=_positive_int(values, "frequency_cap_count", 3),
         frequency_cap_days=cap_days,
         email_marketing_policy=policy,

@@ -260,7 +260,7 @@ class Dispatcher:
             if answer is False:
                 name = getattr(receiver, "__qualname__", repr(receiver))
                 return MessageState.CANCELLED, f"cancelled by {name}"[:255], None, "cancelled"
-        if message.channel in (MessageChannel.SMS, MessageChannel.WHATSAPP):
+        if message.channel in (MessageChannel.SMS, MessageChannel.WHATSAPP) or delivery.quiet_hours_email:
             zone = self.settings.for_channel(message.channel_slug).timezone
             end = timing.quiet_hours_end(now, zone, delivery.quiet_hours)
             if end is not None:

@@ -34,6 +34,7 @@ DEFAULT_CONFIGURATION = [
     {"name": "twilio_whatsapp_from", "value": ""},
     {"name": "twilio_api_url", "value": ""},
     {"name": "quiet_hours", "value": "21:00-08:00"},
+    {"name": "quiet_hours_email", "value": False},
     {"name": "frequency_cap_count", "value": "3"},
     {"name": "frequency_cap_days", "value": "7"},
     {"name": "consent_metadata_key", "value": "journey.consent"},
@@ -176,6 +177,12 @@ CONFIG_STRUCTURE = {
         "help_text": "No SMS or WhatsApp between these local times (channel timezone); messages wait, "
         "they are not dropped. Format 21:00-08:00, or off.",
         "label": "Quiet hours",
+    },
+    "quiet_hours_email": {
+        "type": ConfigurationTypeField.BOOLEAN,
+        "help_text": "Hold email through the quiet hours too, in each channel's timezone (e.g. no cart reminder at "
+        "03:00 in Rome). Off: only SMS and WhatsApp wait.",
+        "label": "Quiet hours for email",
     },
     "frequency_cap_count": {
         "type": ConfigurationTypeField.STRING,

@@ -180,6 +180,19 @@ def test_quiet_hours_defer_never_drop(make_dispatcher, make_message, twilio) -> 
     assert run(dispatcher).sent == 1 and twilio.count == 1
 
 
+def test_email_waits_through_quiet_hours_only_when_the_shop_asks(make_dispatcher, make_message, esp) -> None:
+    from datetime import UTC, datetime
+
+    night = datetime(2026, 6, 10, 1, 0, tzinfo=UTC)  # 03:00 in Rome
+    spec = make_message(due_at=night)
+    assert run(make_dispatcher(clock=lambda: night, quiet_hours="21:00-08:00", quiet_hours_email="true")).deferred == 1
+    assert state_of(spec).due_at == datetime(2026, 6, 10, 6, 0, tzinfo=UTC)  # 08:00 in Rome
+    assert esp.count == 0
+    other = make_message(due_at=night)  # by default email is not held
+    assert run(make_dispatcher(clock=lambda: night, quiet_hours="21:00-08:00")).sent == 1
+    assert state_of(other).state == "sent"
+
+
 def test_frequency_cap_defers_marketing(make_dispatcher, make_message, esp) -> None:
     dispatcher = make_dispatcher(frequency_cap_count="2", frequency_cap_days="7")
     make_message(), make_message()
