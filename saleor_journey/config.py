@@ -43,6 +43,7 @@ class DeliverySettings:
     email_api_url: str | None = None
     email_esp_options: str | None = None  # JSON object of other anymail settings for the ESP
     email_webhook_secret: str | None = None
+    email_webhook_signing_key: str | None = None  # the ESP's own webhook signing secret or key
     default_sender: str | None = None
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
@@ -172,6 +173,7 @@ def _delivery_settings(values: Mapping[str, Any]) -> DeliverySettings:
         email_api_url=_url(values, "email_api_url"),
         email_esp_options=_json_object(values, "email_esp_options"),
         email_webhook_secret=secret,
+        email_webhook_signing_key=_text(values, "email_webhook_signing_key"),
         default_sender=_text(values, "default_sender"),
         twilio_account_sid=_text(values, "twilio_account_sid"),
         twilio_auth_token=_text(values, "twilio_auth_token"),

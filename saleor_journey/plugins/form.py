@@ -27,6 +27,7 @@ DEFAULT_CONFIGURATION = [
     {"name": "email_api_url", "value": ""},
     {"name": "email_esp_options", "value": ""},
     {"name": "email_webhook_secret", "value": ""},
+    {"name": "email_webhook_signing_key", "value": ""},
     {"name": "email_marketing_policy", "value": "opt_out"},
     {"name": "twilio_account_sid", "value": ""},
     {"name": "twilio_auth_token", "value": ""},
@@ -140,6 +141,13 @@ CONFIG_STRUCTURE = {
         "help_text": "user:password the provider's tracking webhook uses (HTTP basic auth) when calling "
         "<public URL>/plugins/global/saleor.journey/esp/tracking/. Without it tracking calls are refused.",
         "label": "Email tracking webhook secret",
+    },
+    "email_webhook_signing_key": {
+        "type": ConfigurationTypeField.SECRET,
+        "help_text": "The provider's own webhook signing secret or key, for providers that sign their tracking "
+        "calls: Mailgun (webhook signing key), MailerSend and Resend (signing secret), Mailtrap, Mandrill "
+        "(webhook key), Postal (public key), SendGrid (verification key, PEM). Unisender Go signs with the API key.",
+        "label": "Email tracking signing key",
     },
     "email_marketing_policy": {
         "type": ConfigurationTypeField.STRING,

@@ -7,10 +7,12 @@ our messages, once each.
 """
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
-from anymail.exceptions import AnymailWebhookValidationFailure
+from anymail.exceptions import AnymailError, AnymailWebhookValidationFailure
 from anymail.signals import AnymailTrackingEvent, tracking
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
@@ -18,7 +20,8 @@ from django.utils.module_loading import import_string
 
 from ... import clock as journey_clock
 from ... import signals
-from ...config import JourneySettings
+from ...config import DeliverySettings, JourneySettings
+from ...core.identity import redact
 from ...exceptions import ForgedCallbackError
 from ...models import DeliveryEvent, MessageState, ScheduledMessage
 from .. import outbox, preferences
@@ -32,24 +35,85 @@ POSTMARK_TEMPORARY = {"SoftBounce", "Transient", "DnsError", "AutoResponder", "B
 RECORDED = {"delivered", "opened", "clicked", "deferred", "bounced", "complained", "unsubscribed", "rejected", "failed"}
 
 
-def _view_class(esp: str) -> Any:
-    camel = "".join(part.capitalize() for part in esp.split("_"))
-    special = {"sendgrid": "SendGrid", "sparkpost": "SparkPost", "amazon_ses": "AmazonSES", "mailersend": "MailerSend"}
-    return import_string(f"anymail.webhooks.{esp}.{special.get(esp, camel)}TrackingWebhookView")
+@dataclass(frozen=True, slots=True)
+class TrackingView:
+    """An ESP's anymail tracking view and how it authenticates the ESP's calls."""
+
+    view: str  # class name in anymail.webhooks.<esp>
+    signing: str | None = None  # the anymail setting holding the ESP's webhook signing secret or key
+    basic_auth: bool = True  # the view checks HTTP basic auth (webhook_secret)
+
+
+#: Every ESP anymail ships a tracking view for. The signing secret comes from the form's "Email tracking
+#: signing key" (Unisender Go signs with the sending API key); basic auth from "Email tracking webhook secret".
+TRACKING: dict[str, TrackingView] = {
+    "amazon_ses": TrackingView("AmazonSESTrackingWebhookView"),
+    "brevo": TrackingView("BrevoTrackingWebhookView"),
+    "mailersend": TrackingView("MailerSendTrackingWebhookView", signing="signing_secret"),
+    "mailgun": TrackingView("MailgunTrackingWebhookView", signing="webhook_signing_key"),
+    "mailjet": TrackingView("MailjetTrackingWebhookView"),
+    "mailtrap": TrackingView("MailtrapTrackingWebhookView", signing="tracking_secret"),
+    "mandrill": TrackingView("MandrillCombinedWebhookView", signing="webhook_key", basic_auth=False),
+    "postal": TrackingView("PostalTrackingWebhookView", signing="webhook_key"),
+    "postmark": TrackingView("PostmarkTrackingWebhookView"),
+    "resend": TrackingView("ResendTrackingWebhookView", signing="signing_secret"),
+    "sendgrid": TrackingView("SendGridTrackingWebhookView", signing="webhook_verification_key"),
+    "sparkpost": TrackingView("SparkPostTrackingWebhookView"),
+    "unisender_go": TrackingView("UnisenderGoTrackingWebhookView", signing="api_key", basic_auth=False),
+}
+
+
+class TrackingNotConfigured(ForgedCallbackError):
+    """The tracking webhook cannot authenticate anything yet: 403, with a clear log line."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, status=403)
+
+
+def tracking_view(delivery: DeliverySettings, url: str | None) -> Any:
+    """The configured ESP's anymail tracking view, with its secrets; raise TrackingNotConfigured."""
+    spec = TRACKING.get(delivery.email_esp or "")
+    if spec is None:
+        raise TrackingNotConfigured(f"no tracking webhook for email provider {delivery.email_esp!r}")
+    kwargs: dict[str, Any] = {}
+    if spec.basic_auth and delivery.email_webhook_secret:
+        kwargs["webhook_secret"] = [delivery.email_webhook_secret]
+    signing = delivery.email_api_key if spec.signing == "api_key" else delivery.email_webhook_signing_key
+    if spec.signing and signing:
+        kwargs[spec.signing] = signing
+    if delivery.email_esp == "mandrill":
+        kwargs["webhook_url"] = url  # Mandrill signs the URL it calls
+    if not (spec.signing and signing) and "webhook_secret" not in kwargs:
+        needs = "its signing key ('Email tracking signing key')" if spec.signing else "a webhook secret"
+        raise TrackingNotConfigured(f"{delivery.email_esp} tracking needs {needs}")
+    try:
+        view_class = import_string(f"anymail.webhooks.{delivery.email_esp}.{spec.view}")
+        return view_class(**kwargs)
+    except (ImportError, ImproperlyConfigured, ValueError) as exc:  # e.g. a signing key anymail cannot read
+        raise TrackingNotConfigured(f"{delivery.email_esp} tracking is misconfigured: {_describe(exc)}") from exc
 
 
 def handle_tracking(request: HttpRequest, rest: str, settings: JourneySettings) -> HttpResponse:
-    delivery = settings.delivery
-    if not delivery.email_esp or not delivery.email_webhook_secret:
-        raise ForgedCallbackError("email tracking is not configured", status=403)
     if request.method != "POST":
         raise ForgedCallbackError("POST only", status=405)
-    view = _view_class(delivery.email_esp)(webhook_secret=[delivery.email_webhook_secret])
+    delivery = settings.delivery
+    try:
+        view = tracking_view(delivery, request.build_absolute_uri(request.path))
+    except TrackingNotConfigured as exc:
+        logger.warning("journey: email tracking call refused: %s", exc)
+        raise
     view.setup(request)
     try:
         return view.dispatch(request)
     except AnymailWebhookValidationFailure as exc:
         raise ForgedCallbackError(f"webhook authentication failed: {exc}", status=400) from None
+    except (AnymailError, ValueError, KeyError, TypeError, AttributeError) as exc:  # signed, but not readable
+        logger.warning("journey: %s tracking call could not be read: %s", delivery.email_esp, _describe(exc))
+        return HttpResponse("malformed tracking payload", status=400, content_type="text/plain")
+
+
+def _describe(exc: BaseException) -> str:
+    return redact(f"{type(exc).__name__}: {exc}")[:200]
 
 
 def _temporary(event: AnymailTrackingEvent, esp_name: str) -> bool:
