@@ -14,6 +14,17 @@ Scenarios (each prints one line of figures):
   trigger  the same trigger fired 2-5 times concurrently, many trials: rows and sends per trial.
   optout   opt-outs arriving while messages are pending: submits after the opt-out was recorded.
   forged   forged and replayed callbacks: state changes from forged ones, replays processed once.
+  recipient  checkouts whose email or phone changes between reminders (some claimed just before): sends to
+           an address the customer replaced.
+  reentry  carts abandoned again after their sequence ended, before and after the cool-down: second
+           sequences wrongly started or missing.
+  flood    5,000 imported old orders, then lapse_days 180 -> 90, backlog served at 50 an hour: messages
+           sent in the next hour beyond that ceiling (and any from the imports themselves).
+  consent  customers who refused after opting in through metadata, then updated their account (same
+           metadata): marketing sent after the refusal.
+  redelivery  every send task delivered twice at once: duplicate sends.
+  cap      20 workers claiming marketing for one person at the same moment, many trials: trials over the cap.
+Each of the last six ends in ``violations=N``.
 
 The ESP is a local HTTP peer on 127.0.0.1 (tests/peers.py). Database: journey_reliability.
 """
@@ -293,7 +304,7 @@ def scenario_optout(peer: Any, n: int, spread: float) -> str:
     from tests.worker import celery_beat, celery_worker
 
     reset(peer)
-    schedule_many(n, spread, "o", marketing=False)
+    schedule_many(n, spread, "o", marketing=True)  # an unsubscribe stops marketing (service messages still go)
     targets = random.sample(range(n), n // 2)
     with celery_worker(), celery_beat(sweep_seconds=SWEEP):
         for i in targets:
@@ -360,10 +371,264 @@ def scenario_forged(peer: Any, n: int) -> str:
             f"{n} replays of {len(ids)} distinct status callbacks recorded {delivered} events (one each)")
 
 
+def _manager() -> Any:
+    from saleor.plugins.manager import get_plugins_manager
+
+    return get_plugins_manager(allow_replica=False)
+
+
+def _variant() -> Any:
+    from decimal import Decimal
+
+    from saleor.channel.models import Channel
+    from saleor.product.models import Product, ProductVariant, ProductVariantChannelListing
+    from saleor.warehouse.models import Stock, Warehouse
+
+    channel = Channel.objects.get(slug="it")
+    n = random.randrange(10**9)
+    variant = ProductVariant.objects.create(product=Product.objects.create(name="Caffè", slug=f"caffe-{n}"), sku=f"C{n}")
+    ProductVariantChannelListing.objects.create(variant=variant, channel=channel, currency="EUR", price_amount=Decimal("9"))
+    Stock.objects.create(warehouse=Warehouse.objects.get_or_create(name="W")[0], product_variant=variant, quantity=10**6)
+    return variant
+
+
+def _checkout(email: str, phone: str | None, variant: Any, at: Any) -> Any:
+    from saleor.account.models import Address
+    from saleor.checkout.models import Checkout, CheckoutLine
+
+    from saleor.channel.models import Channel
+
+    address = Address.objects.create(phone=phone) if phone else None
+    checkout = Checkout.objects.create(email=email, channel=Channel.objects.get(slug="it"), currency="EUR",
+                                       billing_address=address)
+    CheckoutLine.objects.create(checkout=checkout, variant=variant, quantity=1)
+    Checkout.objects.filter(pk=checkout.pk).update(last_change=at)
+    return Checkout.objects.select_related("channel").get(pk=checkout.pk)
+
+
+def _send_due(at: Any, limit: int = 500) -> None:
+    from saleor_journey.delivery.channels import build_channels
+    from saleor_journey.delivery.dispatcher import Dispatcher
+    from saleor_journey.plugins import runtime
+
+    settings = runtime.active_settings()
+    dispatcher = Dispatcher(settings, build_channels(settings.delivery), clock=lambda: at)
+    while True:
+        claim = dispatcher.claim(limit)
+        if not claim.ids:
+            return
+        dispatcher.deliver(claim)
+
+
+def _sent_to(peer: Any) -> list[tuple[str, float]]:
+    with peer.lock:
+        return [(r.body.get("To", ""), r.at) for r in peer.received]
+
+
+def scenario_recipient(peer: Any, n: int) -> str:
+    """Each guest corrects the address after the first reminder; a tenth correct it while a reminder is claimed."""
+    from django.utils import timezone
+
+    from saleor_journey.delivery.channels import build_channels
+    from saleor_journey.delivery.dispatcher import Dispatcher
+    from saleor_journey.plugins import runtime
+
+    reset(peer)
+    configure(peer, consent_metadata_key="journey.consent")
+    manager, variant, start = _manager(), _variant(), timezone.now()
+    checkouts = [_checkout(f"typo{i}@exmaple.com", None, variant, start) for i in range(n)]
+    for checkout in checkouts:
+        manager.checkout_created(checkout)
+    _send_due(start + timedelta(hours=1, minutes=1))  # first reminders went to the typo
+    changed_at = time.time()
+    settings = runtime.active_settings()
+    racing = Dispatcher(settings, build_channels(settings.delivery), clock=lambda: start + timedelta(hours=25))
+    claim = racing.claim(n // 10)  # a worker holds some second reminders as the customers fix their address
+    for i, checkout in enumerate(checkouts):
+        checkout.email = f"fixed{i}@example.com"
+        checkout.save()
+        manager.checkout_updated(type(checkout).objects.select_related("channel").get(pk=checkout.pk))
+    racing.deliver(claim)
+    _send_due(start + timedelta(hours=80))
+    late = [to for to, at in _sent_to(peer) if at > changed_at and to.startswith("typo")]
+    fixed = sum(1 for to, at in _sent_to(peer) if to.startswith("fixed"))
+    return (f"recipient: {n} carts whose address changed after the first reminder ({n // 10} claimed meanwhile): "
+            f"sent to the corrected address {fixed}, to a replaced address violations={len(late)}")
+
+
+def scenario_reentry(peer: Any, n: int) -> str:
+    """Signed-in carts whose three reminders all went (the last at 72 h); changed again 2 days after it (too soon)
+    or 8 days after it (a new sequence)."""
+    from django.utils import timezone
+    from saleor.account.models import User
+    from saleor.checkout.models import Checkout, CheckoutLine
+
+    from saleor_journey.models import ScheduledMessage
+
+    reset(peer)
+    configure(peer)
+    manager, variant, start = _manager(), _variant(), timezone.now()
+    from saleor.channel.models import Channel
+
+    channel = Channel.objects.get(slug="it")
+    carts = []
+    for i in range(n):
+        user = User.objects.create(email=f"re{i}-{random.randrange(10**9)}@example.com")
+        checkout = Checkout.objects.create(user=user, channel=channel, currency="EUR")
+        CheckoutLine.objects.create(checkout=checkout, variant=variant, quantity=1)
+        Checkout.objects.filter(pk=checkout.pk).update(last_change=start)
+        carts.append(Checkout.objects.select_related("channel", "user").get(pk=checkout.pk))
+        manager.checkout_created(carts[-1])
+    _send_due(start + timedelta(hours=73))
+    violations = 0
+    for i, checkout in enumerate(carts):
+        again = start + timedelta(hours=73) + timedelta(days=2 if i % 2 else 8)
+        Checkout.objects.filter(pk=checkout.pk).update(last_change=again)
+        manager.checkout_updated(Checkout.objects.select_related("channel", "user").get(pk=checkout.pk))
+        second = ScheduledMessage.objects.filter(subject_key=f"checkout:{checkout.pk}:2").exists()
+        violations += second != (i % 2 == 0)  # a new sequence after the cool-down, none before it
+    started = ScheduledMessage.objects.filter(subject_key__endswith=":2").values("subject_key").distinct().count()
+    return (f"reentry: {n} carts abandoned again ({n - n // 2} after the 7-day cool-down, {n // 2} before): "
+            f"second sequences started {started}, violations={violations}")
+
+
+def scenario_flood(peer: Any, n: int) -> str:
+    """A shop imports old orders, then lowers the lapse threshold; the backlog is served at 50 an hour."""
+    from django.utils import timezone
+    from saleor.channel.models import Channel
+    from saleor.order.models import Order
+
+    from saleor_journey.models import ScheduledMessage
+    from saleor_journey.tasks import settle_lapsed_journeys
+
+    reset(peer)
+    configure(peer, win_back_backlog_per_hour="50")
+    manager, start = _manager(), timezone.now()
+    channel = Channel.objects.get(slug="it")
+    base = random.randrange(10**8)
+    orders = Order.objects.bulk_create(
+        Order(number=base + i, user_email=f"imp{base + i}@example.com", channel=channel, currency="EUR",
+              origin="bulk_create", status="fulfilled", created_at=start - timedelta(days=random.uniform(95, 175)))
+        for i in range(n))
+    for order in orders:
+        order.channel = channel
+    manager.order_bulk_created(orders)
+    settle_lapsed_journeys.run(limit=10**6)
+    from_imports = ScheduledMessage.objects.count()
+    configure(peer, win_back_backlog_per_hour="50", lapse_days="90")
+    lapsed = settle_lapsed_journeys.run(limit=10**6)
+    before = len(_sent_to(peer))
+    _send_due(start + timedelta(hours=1))
+    sent = len(_sent_to(peer)) - before
+    over = max(0, sent - 50) + from_imports
+    return (f"flood: {n} imported orders (95-175 days old), then lapse_days 180 -> 90: {lapsed} lapsed, "
+            f"messages from the imports {from_imports}, sent in the next hour {sent} (ceiling 50), violations={over}")
+
+
+def scenario_consent(peer: Any, n: int) -> str:
+    """Opted in through metadata, refused through the unsubscribe link, then updated their account."""
+    from django.utils import timezone
+    from saleor.account.models import User
+
+    from saleor_journey.delivery import preferences
+    from saleor_journey.delivery.outbox import MessageSpec, schedule
+
+    reset(peer)
+    configure(peer, email_marketing_policy="opt_in")
+    manager, start = _manager(), timezone.now()
+    tag = random.randrange(10**9)
+    refused = set()
+    for i in range(n):
+        user = User.objects.create(email=f"cs{tag}-{i}@example.com", metadata={"journey.consent": '{"email": true}'})
+        manager.customer_updated(user)
+        if i % 2 == 0:
+            preferences.suppress("email", user.email, reason="unsubscribed", source="link")
+            preferences.record_consent("email", user.email, False, source="unsubscribe link")
+            refused.add(user.email)
+        user.first_name = "Nuovo"  # an address or name change: Saleor hands over the same metadata again
+        user.save()
+        manager.customer_updated(user)
+        schedule(MessageSpec(flow="notice", step="message", subject_key=f"cs{tag}-{i}", channel="email",
+                             recipient=user.email, due_at=start, channel_slug="it", marketing=True,
+                             context={"headline": "Offerta", "body": "x"}))
+    _send_due(start + timedelta(minutes=1))
+    to_refused = sum(1 for to, _ in _sent_to(peer) if to in refused)
+    return (f"consent: {n} customers opted in by metadata, {len(refused)} refused by link then updated their account: "
+            f"marketing sent {len(_sent_to(peer))}, to those who refused violations={to_refused}")
+
+
+def scenario_redelivery(peer: Any, n: int) -> str:
+    """Every claim's send task runs twice at the same moment (a broker redelivery, a manual retry)."""
+    from django.db import connection
+
+    from saleor_journey.delivery.channels import build_channels
+    from saleor_journey.delivery.dispatcher import Dispatcher
+    from saleor_journey.plugins import runtime
+
+    reset(peer)
+    configure(peer)
+    schedule_many(n, 0, "rd")
+    settings = runtime.active_settings()
+    while True:
+        claim = Dispatcher(settings, build_channels(settings.delivery)).claim(25)
+        if not claim.ids:
+            break
+
+        def deliver(claim: Any = claim) -> None:
+            Dispatcher(settings, build_channels(settings.delivery)).deliver(claim)
+            connection.close()
+
+        twice = [threading.Thread(target=deliver) for _ in range(2)]
+        for t in twice:
+            t.start()
+        for t in twice:
+            t.join()
+    counts = peer_counts(peer)
+    duplicates = sum(1 for c in counts.values() if c > 1)
+    return f"redelivery: {n} messages, every send task delivered twice at once: sent {len(counts)}, violations={duplicates}"
+
+
+def scenario_cap(peer: Any, trials: int) -> str:
+    """Twenty workers claim one message each for the same person at once (cap 3 in 7 days)."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from saleor_journey.delivery.channels import build_channels
+    from saleor_journey.delivery.dispatcher import Dispatcher
+    from saleor_journey.delivery.outbox import MessageSpec, schedule
+
+    reset(peer)
+    settings = configure(peer, frequency_cap_count="3", frequency_cap_days="7")
+    over = 0
+    for trial in range(trials):
+        who = f"cap{trial}-{random.randrange(10**9)}@example.com"
+        for i in range(20):
+            schedule(MessageSpec(flow="notice", step="message", subject_key=f"{who}:{i}", channel="email",
+                                 recipient=who, due_at=timezone.now(), channel_slug="it", marketing=True,
+                                 context={"headline": "Offerta", "body": "x"}))
+        claims = [Dispatcher(settings, build_channels(settings.delivery)).claim(1) for _ in range(20)]
+        barrier = threading.Barrier(20)
+
+        def work(claim: Any) -> None:
+            dispatcher = Dispatcher(settings, build_channels(settings.delivery))
+            barrier.wait()
+            dispatcher.deliver(claim)
+            connection.close()
+
+        threads = [threading.Thread(target=work, args=(c,)) for c in claims]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        over += sum(1 for to, _ in _sent_to(peer) if to == who) > 3
+    return f"cap: {trials} trials of 20 workers sending marketing to one person (cap 3): violations={over}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--only", default="kill,flush,clock,trigger,optout,forged")
+    parser.add_argument("--only", default="kill,flush,clock,trigger,optout,forged,recipient,reentry,flood,consent,"
+                                          "redelivery,cap")
     args = parser.parse_args()
     quick = args.quick
     setup()
@@ -382,6 +647,12 @@ def main() -> None:
             "trigger": lambda: scenario_trigger(peer, 200 if quick else 1000),
             "optout": lambda: scenario_optout(peer, 200 if quick else 1000, 10 if quick else 30),
             "forged": lambda: scenario_forged(peer, 300 if quick else 1000),
+            "recipient": lambda: scenario_recipient(peer, 200 if quick else 1000),
+            "reentry": lambda: scenario_reentry(peer, 100 if quick else 500),
+            "flood": lambda: scenario_flood(peer, 1000 if quick else 5000),
+            "consent": lambda: scenario_consent(peer, 200 if quick else 1000),
+            "redelivery": lambda: scenario_redelivery(peer, 500 if quick else 2000),
+            "cap": lambda: scenario_cap(peer, 10 if quick else 50),
         }
         for name in args.only.split(","):
             started = time.monotonic()

@@ -188,14 +188,21 @@ def _sequence(
 
 def plan(
     event: JourneyEvent | None, transitions: list[Transition], who: Recipient, settings: FlowSettings, now: datetime,
+    lapsed_at: datetime | None = None,
 ) -> list[Action]:
-    """The flow actions one recorded event (or a clock-driven stage change, ``event=None``) causes."""
+    """The flow actions one recorded event (or a clock-driven stage change, ``event=None``) causes.
+
+    ``lapsed_at`` is when the customer went quiet by today's threshold (last
+    order + lapse_days); a lapse is fresh only when that moment is recent,
+    whenever the change is recorded (a lowered threshold, an import).
+    """
     actions: list[Action] = []
     if transitions and transitions[-1].to_stage is Stage.LAPSED:
         lapse = transitions[-1]
         subject = f"{who.key}:lapse:{lapse.at.date().isoformat()}"
         context = {"voucher": settings.win_back_voucher}
-        if now - lapse.at <= FRESH_LAPSE:
+        moment = min(lapse.at, lapsed_at) if lapsed_at is not None else lapse.at
+        if now - moment <= FRESH_LAPSE:
             actions += _sequence(WIN_BACK, subject, settings.win_back, now, who, context)
         elif settings.win_back_backlog_per_hour > 0:
             # Lapsed long ago (history, a lowered lapse_days): served only if the shop asks, paced.

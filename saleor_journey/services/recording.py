@@ -212,8 +212,8 @@ class JourneyRecorder:
         state = target.state if target is not None else JourneyState()
         if guest is not None:
             state = merge_states(state, guest.state)
-        if event.source is EventSource.RECONCILED and event.occurred_at < now:
-            # Found late (a lost hook): the stage moves when it happened, then settles at the present.
+        if event.source in (EventSource.RECONCILED, EventSource.BACKFILL) and event.occurred_at < now:
+            # Found late (a lost hook) or history (an import): the stage moves when it happened, then settles now.
             new_state, transitions = apply_event(state, event, event.occurred_at, self.policy)
             new_state, later = evaluate(new_state, now, self.policy, ELAPSED_CAUSE)
             transitions += later
@@ -223,7 +223,7 @@ class JourneyRecorder:
         email = self._email_for(target, subject.email, event.kind in ACCOUNT_KINDS)
         attaches_user = user_id is not None and (target is None or target.user_id != user_id)
         key = _key_for(user_id, email) if user_id is not None or target is None else target.key
-        actions = self._plan(event, transitions, key, email, now)
+        actions = self._plan(event, transitions, key, email, now, self._lapse_moment(new_state))
         journey_id, event_id = self._write(
             target=target,
             guest=guest,
@@ -243,7 +243,8 @@ class JourneyRecorder:
         return RecordResult(recorded=True, journey_id=journey_id, stage=new_state.stage, transitions=transitions)
 
     def _plan(
-        self, event: JourneyEvent | None, transitions: list[Transition], key: str, email: str | None, now: datetime
+        self, event: JourneyEvent | None, transitions: list[Transition], key: str, email: str | None, now: datetime,
+        lapsed_at: datetime | None = None,
     ) -> list[Action]:
         if self.flows is None:
             return []
@@ -254,7 +255,11 @@ class JourneyRecorder:
             key=key, email=email, phone=payload.get("phone"), language=payload.get("language"),
             channel_slug=event.channel if event is not None else None,
         )
-        return plan(event, transitions, who, self.flows, now)
+        return plan(event, transitions, who, self.flows, now, lapsed_at)
+
+    def _lapse_moment(self, state: JourneyState) -> datetime | None:
+        """When the customer went quiet under today's threshold (their last order + lapse_days)."""
+        return state.last_order_at + self.policy.lapse if state.last_order_at is not None else None
 
     @staticmethod
     def _choose(rows: list[_Row], event: JourneyEvent) -> tuple[_Row | None, _Row | None]:
@@ -294,7 +299,7 @@ class JourneyRecorder:
             if not transitions:
                 return RecordResult(recorded=False, journey_id=journey.pk, stage=state.stage)
             target = _Row(journey.pk, journey.key, journey.user_id, journey.email, journey.version, state)
-            actions = self._plan(None, transitions, journey.key, journey.email, now)
+            actions = self._plan(None, transitions, journey.key, journey.email, now, self._lapse_moment(new_state))
             written, _ = self._write(
                 target=target,
                 guest=None,
