@@ -44,7 +44,11 @@ setup(
             "dj-email-url>=1,<2",  # the double's settings read EMAIL_URL as Saleor's do
             "prices>=1.1,<2",  # the double's checkout prices are Saleor's TaxedMoney
             "boto3>=1.28,<2",  # Saleor ships it; anymail's Amazon SES backend needs it
+            "cryptography>=42",  # Saleor ships it; anymail's Postal and SendGrid tracking verify with it
+            "svix>=1.40,<3",  # anymail verifies Resend's signed tracking calls with it (the resend extra)
         ],
+        # Resend signs its tracking calls with Svix; anymail checks the signature only with this package.
+        "resend": ["svix>=1.40,<3"],
         # scripts/demo: Saleor's contract double, an embedded PostgreSQL, Redis only with CELERY_BROKER_URL.
         "demo": [
             "psycopg[binary]>=3.1,<4",

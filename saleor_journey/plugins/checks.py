@@ -45,13 +45,26 @@ def check_configuration(app_configs: Any = None, databases: Any = None, **kwargs
             "Customer Journey has no public API URL: marketing messages cannot carry an unsubscribe link and will "
             "fail, and provider callbacks cannot be verified.",
             hint="Set 'Public API URL' in the plugin configuration.", id="saleor_journey.W001"))
-    if delivery.email_esp and not delivery.email_webhook_secret:
+    tracking = _tracking_problem(delivery)
+    if tracking:
         problems.append(checks.Warning(
-            "No email tracking webhook secret: bounce and complaint callbacks are refused, so bounced addresses "
-            "are not suppressed.", id="saleor_journey.W003"))
+            f"Email tracking calls will be refused ({tracking}), so bounced addresses are not suppressed.",
+            hint="Set the provider's signing key and/or 'Email tracking webhook secret'.", id="saleor_journey.W003"))
     if bool(delivery.twilio_account_sid) != bool(delivery.twilio_auth_token):
         problems.append(checks.Warning("Twilio needs both the account SID and the auth token.", id="saleor_journey.W004"))
     return problems
+
+
+def _tracking_problem(delivery: Any) -> str | None:
+    from ..delivery.inbound.esp import TrackingNotConfigured, tracking_view
+
+    if not delivery.email_esp:
+        return None  # Saleor's own backend: no provider calls back
+    try:
+        tracking_view(delivery, None)
+    except TrackingNotConfigured as exc:
+        return str(exc)
+    return None
 
 
 @checks.register(checks.Tags.database)

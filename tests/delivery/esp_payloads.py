@@ -8,27 +8,32 @@ bytes, with the same ESP event id, so calling twice is a replay of the same even
 
 Every ESP below was checked against anymail 15.2's own views (RequestFactory, with SIGNING and basic auth
 ``user:pass``): signed call -> 200 and one event with the expected type, recipient and
-``metadata["journey_message_id"]``; forged call -> AnymailWebhookValidationFailure, no event.
+``metadata["journey_message_id"]``; forged call (ESPs that sign) -> AnymailWebhookValidationFailure, no
+event. Resend's Svix headers were checked against svix's published verify algorithm.
 
-What anymail reports (event_type; ``ANYMAIL_EVENT_TYPE`` has the same table):
+Every call gives anymail event_type "delivered", "bounced" or "complained" (``ANYMAIL_EVENT_TYPE``), except
+mandrill "delivered" ("sent") and the soft bounces below. Soft bounces (a full mailbox), as each ESP reports
+them and as anymail 15.2 normalises them:
 
-============ ========= =========== ========== ========== ====================================================
-esp          delivered hard_bounce soft_bounce complained what in ``event.esp_event`` tells soft from hard
-============ ========= =========== ========== ========== ====================================================
-amazon_ses   delivered bounced     bounced    complained ``bounce.bounceType``: "Transient" (subType "MailboxFull") vs "Permanent"
-brevo        delivered bounced     bounced    complained ``event``: "soft_bounce" vs "hard_bounce"
-mailersend   delivered bounced     bounced    complained ``data.type``: "soft_bounced" vs "hard_bounced" (also ``type`` "activity.soft_bounced")
-mailgun      delivered bounced     deferred   complained ``event-data.severity``: "temporary" vs "permanent" (anymail already maps temporary to deferred)
-mailjet      delivered bounced     bounced    complained ``hard_bounce``: false vs true (``error`` "quota exceeded" vs "user unknown")
-mailtrap     delivered bounced     deferred   complained ``event``: "soft bounce" vs "bounce" (anymail already maps it to deferred)
-mandrill     **sent**  bounced     bounced    complained ``event``: "soft_bounce" vs "hard_bounce" (``msg.state`` "soft-bounced" vs "bounced")
-postal       delivered bounced     deferred   --         ``event`` "MessageDelayed" / ``payload.status`` "SoftFail" (hard: "MessageBounced")
-postmark     delivered bounced     bounced    complained ``Type``: "SoftBounce" vs "HardBounce"; ``Inactive``: false vs true
-resend       delivered bounced     bounced    complained ``data.bounce.type``: "Transient" (subType "MailboxFull") vs "Permanent"
-sendgrid     delivered bounced     bounced    complained ``type``: "blocked" (SendGrid's soft bounce) vs "bounce"; ``status`` 4.x.x vs 5.x.x
-sparkpost    delivered bounced     bounced    complained ``msys.message_event.bounce_class``: "22" (soft classes 20-24, 40, 60, 70, 100) vs "10" (hard: 10, 30, 90)
-unisender_go delivered bounced     deferred   complained ``status``: "soft_bounced" vs "hard_bounced" (anymail already maps it to deferred)
-============ ========= =========== ========== ========== ====================================================
+============ ========== ================================================================================
+esp          event_type soft vs hard bounce, in ``event.esp_event``
+============ ========== ================================================================================
+amazon_ses   bounced    ``bounce.bounceType`` "Transient" (``bounceSubType`` "MailboxFull") vs "Permanent"
+brevo        bounced    ``event`` "soft_bounce" vs "hard_bounce"
+mailersend   bounced    ``data.type`` "soft_bounced" vs "hard_bounced" (``type`` "activity.soft_bounced")
+mailgun      deferred   ``event-data.severity`` "temporary" vs "permanent" (event "failed" for both)
+mailjet      bounced    ``hard_bounce`` false vs true (``error`` "quota exceeded" vs "user unknown")
+mailtrap     deferred   ``event`` "soft bounce" vs "bounce"
+mandrill     bounced    ``event`` "soft_bounce" vs "hard_bounce" (``msg.state`` "soft-bounced" vs "bounced")
+postal       deferred   ``event`` "MessageDelayed" + ``payload.status`` "SoftFail" vs ``event`` "MessageBounced"
+postmark     bounced    ``Type`` "SoftBounce" vs "HardBounce"; ``Inactive`` false vs true
+resend       bounced    ``data.bounce.type`` "Transient" (``subType`` "MailboxFull") vs "Permanent"
+sendgrid     bounced    ``type`` "blocked" (SendGrid's soft bounce) vs "bounce"; ``status`` "4.2.2" vs "5.1.1"
+sparkpost    bounced    ``msys.message_event.bounce_class`` soft 20-24, 40, 60, 70, 100 (here "22", mailbox
+                        full) vs hard 10, 30, 90 (here "10"); 50-54 are blocks, 25 admin, 1 undetermined
+unisender_go deferred   ``status`` "soft_bounced" vs "hard_bounced" (``delivery_info.delivery_status``
+                        "err_will_retry" vs e.g. "err_user_unknown")
+============ ========== ================================================================================
 
 Notes the receiving code has to live with:
 
@@ -143,7 +148,7 @@ SIGNING: dict[str, dict[str, str]] = {
     "mandrill": {"webhook_key": MANDRILL_WEBHOOK_KEY, "webhook_url": MANDRILL_WEBHOOK_URL},
     "postal": {"webhook_key": POSTAL_PUBLIC_KEY},
     "postmark": {},
-    "resend": {},  # {"signing_secret": RESEND_SIGNING_SECRET} once the svix package is installed
+    "resend": {"signing_secret": RESEND_SIGNING_SECRET},  # verified by anymail with the svix package
     "sendgrid": {"tracking_webhook_verification_key": SENDGRID_PUBLIC_KEY},
     "sparkpost": {},
     "unisender_go": {"api_key": UNISENDER_GO_API_KEY},
@@ -306,7 +311,8 @@ def _amazon_ses(call: _Call) -> TrackingCall:
         "Timestamp": _iso(call.when),
         "SignatureVersion": "1",
         "Signature": base64.b64encode(call.digest("sns-signature") * 8).decode(),  # not verified by anymail
-        "SigningCertURL": "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-9c6465fa7f48f5cacd23014631ec1136.pem",
+        "SigningCertURL": "https://sns.eu-west-1.amazonaws.com/"
+                          "SimpleNotificationService-9c6465fa7f48f5cacd23014631ec1136.pem",
         "UnsubscribeURL": f"https://sns.eu-west-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn={topic}:"
                           "3b7e2d1c-5a4f-4e8b-9c6d-0f1e2a3b4c5d",
     }

@@ -1,11 +1,16 @@
 """ESP tracking webhooks, through anymail's normalised tracking events.
 
 The configured ESP's anymail tracking view parses and authenticates the call
-(HTTP basic auth with the configured ``user:password``); its ``tracking``
-signal lands in ``record_tracking_event`` below, which keeps only events about
-our messages, once each.
+(HTTP basic auth with the configured ``user:password``, and the ESP's own
+signature where it signs: ``TRACKING``); its ``tracking`` signal lands in
+``record_tracking_event`` below, which keeps only events about our messages,
+once each. A hard bounce, a complaint or an ESP unsubscribe suppresses the
+address; a soft bounce (read per ESP from its own event: ``SOFT_BOUNCE``) is
+recorded and mail goes on.
 """
 
+import hashlib
+import json
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +29,7 @@ from ...config import DeliverySettings, JourneySettings
 from ...core.identity import redact
 from ...exceptions import ForgedCallbackError
 from ...models import DeliveryEvent, MessageState, ScheduledMessage
+from ...routes import ESP_TRACKING, plugin_url
 from .. import outbox, preferences
 
 logger = logging.getLogger(__name__)
@@ -32,7 +38,10 @@ logger = logging.getLogger(__name__)
 SUPPRESSING = {"bounced": "bounced", "complained": "complaint", "unsubscribed": "unsubscribed", "rejected": "rejected"}
 #: Postmark bounce types that leave the address active (anymail reports them as "bounced" too).
 POSTMARK_TEMPORARY = {"SoftBounce", "Transient", "DnsError", "AutoResponder", "Blocked", "ChallengeVerification"}
-RECORDED = {"delivered", "opened", "clicked", "deferred", "bounced", "complained", "unsubscribed", "rejected", "failed"}
+RECORDED = {"delivered", "opened", "clicked", "deferred", "bounced", "complained", "unsubscribed", "rejected", "failed",
+            "sent"}
+#: Mandrill has no delivery event: its "send" (accepted by the recipient's server), which anymail calls "sent", is one.
+RECORDED_AS = {("mandrill", "sent"): "delivered"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +66,7 @@ TRACKING: dict[str, TrackingView] = {
     "postal": TrackingView("PostalTrackingWebhookView", signing="webhook_key"),
     "postmark": TrackingView("PostmarkTrackingWebhookView"),
     "resend": TrackingView("ResendTrackingWebhookView", signing="signing_secret"),
-    "sendgrid": TrackingView("SendGridTrackingWebhookView", signing="webhook_verification_key"),
+    "sendgrid": TrackingView("SendGridTrackingWebhookView", signing="tracking_webhook_verification_key"),
     "sparkpost": TrackingView("SparkPostTrackingWebhookView"),
     "unisender_go": TrackingView("UnisenderGoTrackingWebhookView", signing="api_key", basic_auth=False),
 }
@@ -82,7 +91,8 @@ def tracking_view(delivery: DeliverySettings, url: str | None) -> Any:
     if spec.signing and signing:
         kwargs[spec.signing] = signing
     if delivery.email_esp == "mandrill":
-        kwargs["webhook_url"] = url  # Mandrill signs the URL it calls
+        # Mandrill signs the URL it calls: the public one (Saleor may sit behind a proxy), else this request's.
+        kwargs["webhook_url"] = plugin_url(delivery.public_base_url, ESP_TRACKING) or url
     if not (spec.signing and signing) and "webhook_secret" not in kwargs:
         needs = "its signing key ('Email tracking signing key')" if spec.signing else "a webhook secret"
         raise TrackingNotConfigured(f"{delivery.email_esp} tracking needs {needs}")
@@ -116,14 +126,37 @@ def _describe(exc: BaseException) -> str:
     return redact(f"{type(exc).__name__}: {exc}")[:200]
 
 
+def _path(data: Any, *keys: str) -> Any:
+    for key in keys:
+        data = data.get(key) if isinstance(data, dict) else None
+    return data
+
+
+#: SparkPost bounce classes that mean the address is gone (10 invalid recipient, 30 no recipient, 90 unsubscribe).
+SPARKPOST_HARD = {"10", "30", "90"}
+
+#: Per ESP, whether a "bounced" event is a soft bounce (a full mailbox, a temporary block), read from the ESP's own
+#: event as anymail passes it on. ESPs anymail already reports as "deferred" for soft bounces (Mailgun,
+#: Mailtrap, Postal, Unisender Go) need no entry.
+SOFT_BOUNCE: dict[str, Any] = {
+    "amazon_ses": lambda e: _path(e, "bounce", "bounceType") not in (None, "Permanent"),
+    "brevo": lambda e: e.get("event") == "soft_bounce",
+    "mailersend": lambda e: _path(e, "data", "type") == "soft_bounced" or e.get("type") == "activity.soft_bounced",
+    "mailjet": lambda e: e.get("hard_bounce") is False,
+    "mandrill": lambda e: e.get("event") == "soft_bounce",
+    "postmark": lambda e: (not e["Inactive"]) if isinstance(e.get("Inactive"), bool) else e.get("Type") in POSTMARK_TEMPORARY,
+    "resend": lambda e: _path(e, "data", "bounce", "type") not in (None, "Permanent"),
+    "sendgrid": lambda e: e.get("type") == "blocked" or str(e.get("status", "")).startswith("4"),
+    "sparkpost": lambda e: str(_path(e, "msys", "message_event", "bounce_class") or "") not in SPARKPOST_HARD,
+}
+
+
 def _temporary(event: AnymailTrackingEvent, esp_name: str) -> bool:
     """A bounce the provider itself does not treat as final (a full mailbox): recorded, but the address stays."""
-    if event.event_type != "bounced" or esp_name.lower() != "postmark" or not isinstance(event.esp_event, dict):
+    soft = SOFT_BOUNCE.get(esp_name.lower().replace(" ", "_"))  # anymail's display name, e.g. "Amazon SES"
+    if event.event_type != "bounced" or soft is None or not isinstance(event.esp_event, dict):
         return False
-    inactive = event.esp_event.get("Inactive")
-    if isinstance(inactive, bool):  # Postmark says whether it stopped sending to the address
-        return not inactive
-    return event.esp_event.get("Type") in POSTMARK_TEMPORARY
+    return bool(soft(event.esp_event))
 
 
 @receiver(tracking, dispatch_uid="saleor-journey-tracking")
@@ -137,12 +170,15 @@ def record_tracking_event(sender: Any, event: AnymailTrackingEvent, esp_name: st
         message = ScheduledMessage.objects.filter(provider_message_id=str(event.message_id)).first()
     if message is None or event.event_type not in RECORDED:
         return
+    kind = RECORDED_AS.get((esp_name.lower(), event.event_type), event.event_type)
     at = event.timestamp or journey_clock.now()
-    event_id = event.event_id or f"{event.message_id}:{event.event_type}:{at.isoformat()}"
+    # Without an event id from the ESP, the event's own content identifies it: a retried call is one event.
+    event_id = event.event_id or hashlib.sha256(
+        json.dumps(event.esp_event, sort_keys=True, default=str).encode()).hexdigest()
     try:
         with transaction.atomic():
             DeliveryEvent.objects.create(
-                message=message, kind=event.event_type, provider=esp_name.lower(), provider_event_id=str(event_id)[:255],
+                message=message, kind=kind, provider=esp_name.lower(), provider_event_id=str(event_id)[:255],
                 at=at, detail={"reject_reason": event.reject_reason, "description": (event.description or "")[:500]},
             )
             reason = SUPPRESSING.get(event.event_type)
