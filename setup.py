@@ -47,6 +47,8 @@ setup(
             "cryptography>=42",  # Saleor ships it; anymail's Postal and SendGrid tracking verify with it
             "svix>=1.40,<3",  # anymail verifies Resend's signed tracking calls with it (the resend extra)
         ],
+        # benchmarks/compare_senders.py: django-mailer's queue, one of the senders it compares against.
+        "bench": ["django-mailer>=2.3,<3"],
         # Resend signs its tracking calls with Svix; anymail checks the signature only with this package.
         "resend": ["svix>=1.40,<3"],
         # scripts/demo: Saleor's contract double, an embedded PostgreSQL, Redis only with CELERY_BROKER_URL.

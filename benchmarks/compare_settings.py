@@ -1,0 +1,13 @@
+"""Settings for benchmarks/compare_senders.py: the suite's Saleor double, plus django-mailer and anymail's Postmark
+backend pointed at the local peer the benchmark starts (PEER_URL)."""
+
+import os
+
+from tests.settings import *  # noqa: F403
+
+INSTALLED_APPS = [*INSTALLED_APPS, "mailer"]  # noqa: F405
+MAILER_EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
+ANYMAIL = {"POSTMARK_SERVER_TOKEN": "bench-token", "POSTMARK_API_URL": os.environ.get("PEER_URL", ""),
+           "REQUESTS_TIMEOUT": 10}
+MAILER_LOCK_PATH = os.environ.get("MAILER_LOCK_PATH", "/tmp/journey-bench-mailer")
+LOGGING = {"version": 1, "disable_existing_loggers": False}
