@@ -70,23 +70,19 @@ def ours(n: int, tag: str) -> float:
     """(a) Schedule n messages due now, then time one process claiming and sending them all."""
     from django.utils import timezone
 
-    from saleor_journey.delivery.channels import build_channels
-    from saleor_journey.delivery.dispatcher import Dispatcher
     from saleor_journey.delivery.outbox import MessageSpec, schedule
     from saleor_journey.models import ScheduledMessage
-    from saleor_journey.plugins import runtime
-    from saleor_journey.tasks.dispatch import CLAIM_SIZE
+    from saleor_journey.tasks.dispatch import CLAIM_SIZE, worker_dispatcher
 
     now = timezone.now()
     for i in range(n):
         schedule(MessageSpec(flow="notice", step="message", subject_key=f"{tag}{i}", channel="email",
                              recipient=f"{tag}{i}@example.com", due_at=now, channel_slug="it", language="it",
                              marketing=False, context={"headline": "Ciao", "body": f"Messaggio {i}"}))
-    settings = runtime.active_settings()
     started = time.perf_counter()
     sent = 0
     while True:  # what one worker does with the sweep's claims, one send task after another
-        dispatcher = Dispatcher(settings, build_channels(settings.delivery))
+        dispatcher = worker_dispatcher()
         claim = dispatcher.claim(CLAIM_SIZE)
         if not claim.ids:
             break

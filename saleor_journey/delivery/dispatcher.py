@@ -14,8 +14,7 @@ import json
 import logging
 import uuid
 from collections.abc import Collection, Mapping
-from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 from typing import Any, Protocol
@@ -33,6 +32,7 @@ from ..models import (
     DeliveryEvent,
     MessageChannel,
     MessageState,
+    RecipientCap,
     ScheduledMessage,
     Suppression,
 )
@@ -48,6 +48,7 @@ M = ScheduledMessage._meta.db_table
 S = Suppression._meta.db_table
 C = Consent._meta.db_table
 E = DeliveryEvent._meta.db_table
+R = RecipientCap._meta.db_table
 #: How long a claim may go without progress before a sweep takes its messages back.
 LEASE = timedelta(seconds=float(getattr(django_settings, "JOURNEY_LEASE_SECONDS", 60)))
 
@@ -65,6 +66,19 @@ class _Answer:
     message: ScheduledMessage
     token: uuid.UUID
     fields: dict[str, Any]
+
+
+@dataclass(slots=True)
+class _Preflight:
+    """What one claim's recipients are known for as it starts (see ``Dispatcher._preflight``)."""
+
+    suppressions: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # (channel, hash) -> reasons
+    consent: dict[tuple[str, str], bool] = field(default_factory=dict)  # (channel, address) -> granted
+    recent: dict[tuple[str, str], list[datetime]] = field(default_factory=dict)  # (recipient, channel) -> sends
+
+    def suppressed(self, message: ScheduledMessage, hashed: str) -> bool:
+        reasons = self.suppressions.get((message.channel, hashed), set())
+        return bool(reasons - {preferences.MARKETING_ONLY}) or (message.marketing and bool(reasons))
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +173,7 @@ class Dispatcher:
         # One read for the whole claim; every later write is conditional on the claim still owning the row.
         messages = ScheduledMessage.objects.filter(pk__in=claim.ids, claim_token=claim.token, state=MessageState.SENDING)
         by_id = {message.pk: message for message in messages}
+        self._pre = self._preflight(list(by_id.values()))
         try:
             for message_id in claim.ids:
                 try:
@@ -213,8 +228,10 @@ class Dispatcher:
                 raise PermanentSendError(f"channel {message.channel} is not configured")
             receipt = channel.send(outgoing)
         except TransientSendError as exc:
+            self._release_cap(message, address)
             return self._retry(message, token, exc.reason)
         except PermanentSendError as exc:
+            self._release_cap(message, address)
             if exc.suppress:
                 preferences.suppress(message.channel, address, reason=str(exc.code or "refused"), source=exc.provider or "provider")
             return self._finish(message, token, MessageState.FAILED, exc.reason, "failed", attempts=message.attempts + 1)
@@ -245,8 +262,10 @@ class Dispatcher:
     def _hold(self, message: ScheduledMessage, address: str, now: datetime) -> tuple[str, str, datetime | None, str] | None:
         """Why the message must not go now: (state, reason, new due time, outcome), or None to send."""
         delivery = self.settings.delivery
-        window = timedelta(days=delivery.frequency_cap_days)
-        suppressed, consent, recent = self._preflight(message, address, now - window)
+        pre = self._pre
+        suppressed = pre.suppressed(message, address_hash(message.channel, address))
+        consent = pre.consent.get((message.channel, address))
+        recent = pre.recent.get((message.recipient, message.channel), [])
         if suppressed:
             return MessageState.SUPPRESSED, "recipient opted out or bounced", None, "suppressed"
         if message.marketing:
@@ -271,23 +290,47 @@ class Dispatcher:
                 return MessageState.DEFERRED, "frequency cap", release, "deferred"
         return None
 
-    @staticmethod
-    def _preflight(message: ScheduledMessage, address: str, since: datetime) -> tuple[bool, bool | None, list[datetime]]:
-        """Suppression, consent and recent marketing sends for this recipient, in one round-trip."""
+    def _preflight(self, messages: list[ScheduledMessage]) -> "_Preflight":
+        """Suppressions, consent answers and recent marketing sends for a claim's recipients, in one round-trip.
+
+        A snapshot taken as the claim starts: the submit stamp checks
+        suppression (and the frequency cap) again under the row's lock, so an
+        opt-out recorded meanwhile still stops the send.
+        """
+        since = self.clock() - timedelta(days=self.settings.delivery.frequency_cap_days)
+        hashes, addresses, recipients = set(), set(), set()
+        for message in messages:
+            try:
+                address = normalise_recipient(message.channel, message.recipient, self._region(message))
+            except PermanentSendError:
+                continue  # failed with its reason when its turn comes
+            hashes.add((message.channel, address_hash(message.channel, address)))
+            addresses.add((message.channel, address))
+            recipients.add(message.recipient)
+        pre = _Preflight()
+        if not messages:
+            return pre
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT EXISTS (SELECT 1 FROM {S} WHERE channel = %s AND address_hash = %s"
-                f"   AND (%s OR reason <> '{preferences.MARKETING_ONLY}')),"
-                f" (SELECT granted FROM {C} WHERE channel = %s AND address = %s),"
-                # Sent, or handed to the provider with the answer not yet written (earlier in this claim).
-                f" ARRAY(SELECT COALESCE(sent_at, submitting_at) FROM {M} WHERE recipient = %s AND channel = %s"
-                "   AND marketing AND ((state = 'sent' AND sent_at > %s)"
-                "   OR (state IN ('sending', 'unknown') AND submitting_at > %s)))",
-                [message.channel, address_hash(message.channel, address), message.marketing, message.channel, address,
-                 message.recipient, message.channel, since, since],
+                f"SELECT 's', channel, address_hash, reason, NULL::timestamptz FROM {S}"
+                "   WHERE (channel, address_hash) IN (SELECT * FROM unnest(%s::text[], %s::text[]))"
+                f" UNION ALL SELECT 'c', channel, address, granted::text, NULL FROM {C}"
+                "   WHERE (channel, address) IN (SELECT * FROM unnest(%s::text[], %s::text[]))"
+                # Sent, or handed to a provider with the answer not yet written (another worker, this claim).
+                f" UNION ALL SELECT 'r', channel, recipient, NULL, COALESCE(sent_at, submitting_at) FROM {M}"
+                "   WHERE recipient = ANY(%s) AND marketing AND ((state = 'sent' AND sent_at > %s)"
+                "   OR (state IN ('sending', 'unknown') AND submitting_at > %s))",
+                [[c for c, _ in hashes], [h for _, h in hashes], [c for c, _ in addresses], [a for _, a in addresses],
+                 list(recipients), since, since],
             )
-            suppressed, consent, recent = cursor.fetchone()
-        return suppressed, consent, list(recent or [])
+            for kind, channel, key, value, at in cursor.fetchall():
+                if kind == "s":
+                    pre.suppressions.setdefault((channel, key), set()).add(value)
+                elif kind == "c":
+                    pre.consent[(channel, key)] = value == "true"
+                else:
+                    pre.recent.setdefault((key, channel), []).append(at)
+        return pre
 
     def _compose(self, message: ScheduledMessage, address: str) -> Outgoing:
         delivery = self.settings.delivery
@@ -332,10 +375,11 @@ class Dispatcher:
         this statement began), ``"skipped"`` (the claim lost the row, or its
         provider call was already stamped: a redelivered or retried task never
         sends twice), or the time a frequency-capped message may go. For
-        marketing under a frequency cap the recipient's sends are counted under
-        a per-recipient lock, so workers sending to one person at the same
-        moment cannot exceed the cap together. Once half the lease is spent,
-        the rest of the claim's lease is renewed too.
+        marketing under a frequency cap the stamp also records the send in the
+        recipient's cap row, under that row's lock and only while the cap
+        allows (``RecipientCap``): workers sending to one person at the same
+        moment cannot exceed it together. Once half the lease is spent, the
+        rest of the claim's lease is renewed too.
         """
         now = self.clock()
         delivery = self.settings.delivery
@@ -346,29 +390,34 @@ class Dispatcher:
         if answer is not None:
             sql, params, fields = self._outcome_update(answer.message, answer.token, MessageState.SENT, "", **answer.fields)
             ctes = f"answered AS ({sql} RETURNING id), "
-        capped = (
-            f"(SELECT count(*) FROM {M} r WHERE r.recipient = %s AND r.channel = %s AND r.marketing AND r.id <> %s"
-            "   AND ((r.state = 'sent' AND r.sent_at > %s) OR (r.state IN ('sending', 'unknown') AND r.submitting_at > %s)))"
-            " >= %s" if cap else "false"
-        )
-        cap_params = [message.recipient, message.channel, message.pk, since, since, cap] if cap else []
-        suppressed = (f"EXISTS (SELECT 1 FROM {S} WHERE channel = %s AND address_hash = %s"
-                      f" AND (%s OR reason <> '{preferences.MARKETING_ONLY}'))")  # an unsubscribe stops marketing only
-        suppressed_params = [message.channel, hashed, message.marketing]
-        with transaction.atomic() if cap else nullcontext(), connection.cursor() as cursor:
-            if cap:  # held until this transaction commits the stamp
-                cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
-                               [f"journey-cap:{message.channel}:{message.recipient}"])
-            cursor.execute(
-                f"WITH {ctes}blocked AS (SELECT {suppressed} AS suppressed, {capped} AS capped),"
-                f" stamped AS (UPDATE {M} SET lease_until = %s, submitting_at = %s"
-                " WHERE id = %s AND claim_token = %s AND state = 'sending' AND submitting_at IS NULL"
-                " AND NOT (SELECT suppressed OR capped FROM blocked) RETURNING id)"
-                " SELECT (SELECT count(*) FROM stamped), " + ("(SELECT count(*) FROM answered)" if ctes else "0")
-                + ", (SELECT suppressed FROM blocked), (SELECT capped FROM blocked)",
-                [*params, *suppressed_params, *cap_params, now + self.lease, now, message.pk, token],
+        # An unsubscribe stops marketing only; anything else on the address stops everything.
+        blocked = (f"EXISTS (SELECT 1 FROM {S} WHERE channel = %s AND address_hash = %s"
+                   f" AND (%s OR reason <> '{preferences.MARKETING_ONLY}'))")
+        mine = "id = %s AND claim_token = %s AND state = 'sending' AND submitting_at IS NULL"
+        if cap:
+            ctes += (
+                f"allowed AS (INSERT INTO {R} (channel, address_hash, sends)"
+                f" SELECT %s, %s, ARRAY[%s::timestamptz] FROM {M} WHERE {mine} AND NOT {blocked}"
+                " ON CONFLICT (channel, address_hash) DO UPDATE"
+                f" SET sends = array_append(ARRAY(SELECT t FROM unnest({R}.sends) t WHERE t > %s), EXCLUDED.sends[1])"
+                f" WHERE (SELECT count(*) FROM unnest({R}.sends) t WHERE t > %s) < %s RETURNING sends), "
             )
-            stamped, answered, was_suppressed, was_capped = cursor.fetchone()
+            params += [message.channel, hashed, now, message.pk, token, message.channel, hashed, message.marketing,
+                       since, since, cap]
+            gate = " AND EXISTS (SELECT 1 FROM allowed)"
+        else:
+            gate = f" AND NOT {blocked}"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH {ctes}stamped AS (UPDATE {M} SET lease_until = %s, submitting_at = %s WHERE {mine}{gate}"
+                " RETURNING id)"
+                " SELECT (SELECT count(*) FROM stamped), " + ("(SELECT count(*) FROM answered)" if answer else "0")
+                + f", {blocked}, EXISTS (SELECT 1 FROM {M} WHERE {mine})",
+                [*params, now + self.lease, now, message.pk, token,
+                 *([] if cap else [message.channel, hashed, message.marketing]),
+                 message.channel, hashed, message.marketing, message.pk, token],
+            )
+            stamped, answered, was_blocked, still_mine = cursor.fetchone()
             if stamped and now >= self._renewed_at + self.lease / 2:
                 cursor.execute(
                     f"UPDATE {M} SET lease_until = %s WHERE state = 'sending' AND claim_token = %s"
@@ -379,13 +428,27 @@ class Dispatcher:
         if answered:
             self._finished(answer.message, fields, MessageState.SENT, "")
         if stamped:
+            message.submitting_at = now
+            if message.marketing:  # later messages of this claim to the same person see this send
+                self._pre.recent.setdefault((message.recipient, message.channel), []).append(now)
             return "stamped"
-        if was_suppressed:
+        if was_blocked:
             return "suppressed"
-        if was_capped:
-            _s, _c, recent = self._preflight(message, message.recipient, since)
-            return timing.frequency_cap_release(now, recent, cap, delivery.frequency_cap_days) or now + timedelta(minutes=1)
+        if cap and still_mine:  # the cap said no (read again: the row may be newer than this statement's snapshot)
+            recent = RecipientCap.objects.filter(channel=message.channel, address_hash=hashed).values_list(
+                "sends", flat=True).first() or []
+            return timing.frequency_cap_release(now, [t for t in recent if t > since], cap,
+                                                delivery.frequency_cap_days) or now + timedelta(minutes=1)
         return "skipped"
+
+    def _release_cap(self, message: ScheduledMessage, address: str) -> None:
+        """A marketing send that did not happen (the provider refused or failed) gives its cap slot back."""
+        stamped_at = getattr(message, "submitting_at", None)
+        if not message.marketing or stamped_at is None or not self.settings.delivery.frequency_cap_count:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {R} SET sends = array_remove(sends, %s) WHERE channel = %s AND address_hash = %s",
+                           [stamped_at, message.channel, address_hash(message.channel, address)])
 
     def _finish(
         self,

@@ -7,6 +7,7 @@ from .delivery import (
     MessageChannel,
     MessageState,
     PluginSecret,
+    RecipientCap,
     ScheduledMessage,
     Suppression,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "MessageState",
     "PluginSecret",
     "ProductReview",
+    "RecipientCap",
     "ReviewStatus",
     "SaleorWatermark",
     "ScheduledMessage",

@@ -1,5 +1,6 @@
 """Message delivery tables: the outbox, suppressions, consent and the delivery log."""
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 from .journey import Journey
@@ -168,3 +169,19 @@ class FlowPause(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["flow", "paused_at"], name="journey_flow_pause_idx")]
+
+
+class RecipientCap(models.Model):
+    """When each recipient (keyed hash) got marketing on a channel lately: the frequency cap, kept atomic.
+
+    The submit stamp adds its time here in the same statement, under this
+    row's lock, only while fewer than the cap fall in the window; so workers
+    sending to one person at the same moment cannot exceed it together.
+    """
+
+    channel = models.CharField(max_length=16)
+    address_hash = models.CharField(max_length=64)
+    sends = ArrayField(models.DateTimeField(), default=list)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["channel", "address_hash"], name="journey_recipient_cap_uniq")]

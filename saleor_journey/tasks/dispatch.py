@@ -8,12 +8,17 @@ runs out; the next sweep puts them back.
 
 import logging
 import uuid
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from celery import shared_task
 from django.conf import settings
 from kombu.exceptions import OperationalError
 
 from ..delivery.dispatcher import Claim, Dispatcher
+
+if TYPE_CHECKING:
+    from ..config import DeliverySettings
 
 logger = logging.getLogger(__name__)
 
@@ -24,15 +29,22 @@ CLAIM_SIZE = 25
 MAX_PER_SWEEP = 5000
 
 
-def _dispatcher():  # noqa: ANN202 - Dispatcher | None
-    from ..delivery.channels import build_channels
-    from ..delivery.dispatcher import Dispatcher
+def worker_dispatcher() -> "Dispatcher | None":
+    """The dispatcher a worker sends with: the active settings, and channels kept for the process's life, so
+    one HTTP connection (keep-alive) to the provider serves claim after claim."""
     from ..plugins import runtime
 
     settings = runtime.active_settings()
     if settings is None:
         return None
-    return Dispatcher(settings, build_channels(settings.delivery))
+    return Dispatcher(settings, _channels(settings.delivery))
+
+
+@lru_cache(maxsize=4)
+def _channels(delivery: "DeliverySettings") -> dict[str, object]:
+    from ..delivery.channels import build_channels
+
+    return build_channels(delivery)
 
 
 @shared_task(name="saleor_journey.dispatch_due_messages", ignore_result=True)
@@ -41,7 +53,7 @@ def dispatch_due_messages() -> dict[str, int]:
     from ..plugins import runtime
 
     with runtime.writer_allowed():
-        dispatcher = _dispatcher()
+        dispatcher = worker_dispatcher()
         if dispatcher is None:
             return {"claimed": 0}
         requeued, unknown = dispatcher.reclaim_expired()
@@ -86,7 +98,7 @@ def send_messages(message_ids: list[int], claim_token: str) -> dict[str, int]:
     from ..plugins import runtime
 
     with runtime.writer_allowed():
-        dispatcher = _dispatcher()
+        dispatcher = worker_dispatcher()
         if dispatcher is None:
             return {}
         counts = dispatcher.deliver(Claim(uuid.UUID(claim_token), [int(i) for i in message_ids]))
