@@ -11,3 +11,4 @@ ANYMAIL = {"POSTMARK_SERVER_TOKEN": "bench-token", "POSTMARK_API_URL": os.enviro
            "REQUESTS_TIMEOUT": 10}
 MAILER_LOCK_PATH = os.environ.get("MAILER_LOCK_PATH", "/tmp/journey-bench-mailer")
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+JOURNEY_IN_FLIGHT = int(os.environ.get("JOURNEY_IN_FLIGHT", "2"))

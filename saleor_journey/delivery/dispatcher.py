@@ -12,8 +12,10 @@ worker that lost its lease cannot overwrite what another recorded.
 
 import json
 import logging
+import threading
 import uuid
 from collections.abc import Collection, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parseaddr
@@ -59,6 +61,16 @@ class Channel(Protocol):
     def send(self, outgoing: Outgoing) -> Receipt: ...
 
 
+@dataclass(slots=True)
+class _Ready:
+    """A message prepared for its provider: the address it goes to and what it says."""
+
+    message: ScheduledMessage
+    address: str
+    hashed: str
+    outgoing: Outgoing
+
+
 @dataclass(frozen=True, slots=True)
 class _Answer:
     """A provider's acceptance, written with the next statement the claim makes."""
@@ -75,6 +87,7 @@ class _Preflight:
     suppressions: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # (channel, hash) -> reasons
     consent: dict[tuple[str, str], bool] = field(default_factory=dict)  # (channel, address) -> granted
     recent: dict[tuple[str, str], list[datetime]] = field(default_factory=dict)  # (recipient, channel) -> sends
+    addresses: dict[int, tuple[str, str]] = field(default_factory=dict)  # message -> (normalised address, its hash)
 
     def suppressed(self, message: ScheduledMessage, hashed: str) -> bool:
         reasons = self.suppressions.get((message.channel, hashed), set())
@@ -97,6 +110,47 @@ class DeliveryCounts:
     cancelled: int = 0
     unknown: int = 0
     skipped: int = 0
+
+    def add(self, outcome: str) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+
+
+#: Messages stamped in one commit and handed to the provider at the same time: the in-flight window. A worker
+#: that dies mid-send leaves at most this many messages "unknown" (the provider may have them).
+IN_FLIGHT = int(getattr(django_settings, "JOURNEY_IN_FLIGHT", 2))
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+_local = threading.local()
+
+
+def _sender_pool() -> ThreadPoolExecutor:
+    """The worker process's sending threads (HTTP only; no database), made once."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=IN_FLIGHT, thread_name_prefix="journey-send")
+        return _pool
+
+
+def _call(channels: Mapping[str, Channel], outgoing: Outgoing, channel_name: str) -> Any:
+    channel = channels.get(channel_name)
+    try:
+        if channel is None:
+            raise PermanentSendError(f"channel {channel_name} is not configured")
+        return channel.send(outgoing)
+    except Exception as exc:  # noqa: BLE001 - settled by the caller, by kind
+        return exc
+
+
+def _call_in_thread(delivery: Any, outgoing: Outgoing, channel_name: str) -> Any:
+    """A provider call on this thread's own channels (each thread keeps its connection)."""
+    from .channels import build_channels
+
+    cached = getattr(_local, "channels", None)
+    if cached is None or cached[0] != delivery:
+        cached = _local.channels = (delivery, build_channels(delivery))
+    return _call(cached[1], outgoing, channel_name)
 
 
 def _describe(exc: BaseException) -> str:
@@ -161,49 +215,56 @@ class Dispatcher:
     # Sender side -----------------------------------------------------------
 
     def deliver(self, claim: Claim) -> DeliveryCounts:
-        """Send one claim's messages in order.
+        """Send one claim's messages, ``IN_FLIGHT`` at a time.
 
-        A provider's answer is written in the same statement as the next
-        message's submit stamp, so each message costs one round-trip and one
-        commit, not two; the last answer is written when the claim is done.
+        Each group is stamped in one statement (one commit) that also writes
+        the previous group's answers, then handed to the provider at once, on
+        one connection per sending thread; so each group costs one round-trip
+        and one commit, and a worker that dies mid-send leaves at most the
+        group in flight "unknown". Messages to one person never share a group.
         """
         counts = DeliveryCounts()
-        self._answer: _Answer | None = None
+        self._answers: list[_Answer] = []
         self._renewed_at = self.clock()  # the claim set the lease just now
         # One read for the whole claim; every later write is conditional on the claim still owning the row.
         messages = ScheduledMessage.objects.filter(pk__in=claim.ids, claim_token=claim.token, state=MessageState.SENDING)
         by_id = {message.pk: message for message in messages}
         self._pre = self._preflight(list(by_id.values()))
+        group: list[_Ready] = []
         try:
             for message_id in claim.ids:
                 try:
-                    outcome = self._deliver_one(by_id.get(message_id), claim.token)
+                    ready = self._prepare(by_id.get(message_id), claim.token)
                 except Exception:
                     # A bug of ours must not stop the batch; the lease brings the row back.
                     logger.exception("journey: delivering message %s failed unexpectedly", message_id)
-                    outcome = "skipped"
-                setattr(counts, outcome, getattr(counts, outcome) + 1)
+                    ready = "skipped"
+                if isinstance(ready, str):
+                    counts.add(ready)
+                    continue
+                if any(r.message.recipient == ready.message.recipient and r.message.channel == ready.message.channel
+                       for r in group):
+                    self._send_group(group, claim.token, counts)  # one person's sends are counted one by one
+                    group = []
+                group.append(ready)
+                if len(group) >= IN_FLIGHT:
+                    self._send_group(group, claim.token, counts)
+                    group = []
+            if group:
+                self._send_group(group, claim.token, counts)
         finally:
-            self._write_answer()
+            self._write_answers()
         return counts
 
-    def _write_answer(self) -> None:
-        """Write the provider's answer still held back, on its own."""
-        answer, self._answer = self._answer, None
-        if answer is not None:
-            sql, params, fields = self._outcome_update(answer.message, answer.token, MessageState.SENT, "", **answer.fields)
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                if cursor.rowcount == 1:
-                    self._finished(answer.message, fields, MessageState.SENT, "")
-
-    def _deliver_one(self, message: ScheduledMessage | None, token: uuid.UUID) -> str:
+    def _prepare(self, message: ScheduledMessage | None, token: uuid.UUID) -> "_Ready | str":
+        """Everything before the provider call; a message that must not go is settled here (its outcome)."""
         if message is None:
             return "skipped"  # reclaimed by a sweep, or already handled
         now = self.clock()
         try:
-            address = normalise_recipient(message.channel, message.recipient, self._region(message))
-            held = self._hold(message, address, now)
+            address, hashed = self._pre.addresses.get(message.pk) or (
+                normalise_recipient(message.channel, message.recipient, self._region(message)), "")
+            held = self._hold(message, address, now, hashed)
             if held is not None:
                 state, reason, due_at, outcome = held
                 return self._finish(message, token, state, reason, outcome, due_at=due_at)
@@ -215,36 +276,54 @@ class Dispatcher:
             # Nothing reached a provider: an attempt, retried, then failed with the real reason.
             logger.exception("journey: message %s could not be prepared", message.pk)
             return self._retry(message, token, f"error before sending: {_describe(exc)}")
-        stamp = self._mark_submitting(message, token, address_hash(message.channel, address))
-        if stamp == "suppressed":
-            return self._finish(message, token, MessageState.SUPPRESSED, "recipient opted out", "suppressed")
-        if isinstance(stamp, datetime):
-            return self._finish(message, token, MessageState.DEFERRED, "frequency cap", "deferred", due_at=stamp)
-        if stamp != "stamped":
-            return "skipped"
-        channel = self.channels.get(message.channel)
-        try:
-            if channel is None:
-                raise PermanentSendError(f"channel {message.channel} is not configured")
-            receipt = channel.send(outgoing)
-        except TransientSendError as exc:
+        return _Ready(message, address, hashed or address_hash(message.channel, address), outgoing)
+
+    def _send_group(self, group: "list[_Ready]", token: uuid.UUID, counts: DeliveryCounts) -> None:
+        stamps = self._stamp(group, token)
+        to_send = []
+        for ready, stamp in zip(group, stamps, strict=True):
+            message = ready.message
+            if stamp == "stamped":
+                to_send.append(ready)
+            elif stamp == "suppressed":
+                counts.add(self._finish(message, token, MessageState.SUPPRESSED, "recipient opted out", "suppressed"))
+            elif isinstance(stamp, datetime):
+                counts.add(self._finish(message, token, MessageState.DEFERRED, "frequency cap", "deferred", due_at=stamp))
+            else:
+                counts.add("skipped")
+        for ready, result in zip(to_send, self._provider_calls(to_send), strict=True):
+            counts.add(self._settle(ready, token, result))
+
+    def _provider_calls(self, group: "list[_Ready]") -> list[Any]:
+        """Each stamped message handed to its provider, at the same time; a receipt or the exception raised."""
+        if len(group) == 1:
+            return [_call(self.channels, group[0].outgoing, group[0].message.channel)]
+        pool = _sender_pool()
+        delivery = self.settings.delivery
+        futures = [pool.submit(_call_in_thread, delivery, r.outgoing, r.message.channel) for r in group]
+        return [future.result() for future in futures]
+
+    def _settle(self, ready: "_Ready", token: uuid.UUID, result: Any) -> str:
+        message, address = ready.message, ready.address
+        if isinstance(result, Receipt):
+            # Written with the next group's submit stamps (or when the claim ends): one commit per group.
+            self._answers.append(_Answer(message, token, {
+                "attempts": message.attempts + 1, "provider_id": result.provider_message_id, "sent_at": self.clock(),
+            }))
+            return "sent"
+        if isinstance(result, TransientSendError):
             self._release_cap(message, address)
-            return self._retry(message, token, exc.reason)
-        except PermanentSendError as exc:
+            return self._retry(message, token, result.reason)
+        if isinstance(result, PermanentSendError):
             self._release_cap(message, address)
-            if exc.suppress:
-                preferences.suppress(message.channel, address, reason=str(exc.code or "refused"), source=exc.provider or "provider")
-            return self._finish(message, token, MessageState.FAILED, exc.reason, "failed", attempts=message.attempts + 1)
-        except Exception as exc:  # noqa: BLE001 - the provider call broke in a way we cannot classify
-            # It may have reached the provider: never resent, counted and reported with the real reason.
-            logger.exception("journey: sending message %s failed unexpectedly", message.pk)
-            return self._finish(message, token, MessageState.UNKNOWN, f"provider may have received it: {_describe(exc)}",
-                                "unknown", attempts=message.attempts + 1)
-        # Written with the next message's submit stamp (or when the claim ends): one commit per message.
-        self._answer = _Answer(message, token, {
-            "attempts": message.attempts + 1, "provider_id": receipt.provider_message_id, "sent_at": self.clock(),
-        })
-        return "sent"
+            if result.suppress:
+                preferences.suppress(message.channel, address, reason=str(result.code or "refused"),
+                                     source=result.provider or "provider")
+            return self._finish(message, token, MessageState.FAILED, result.reason, "failed", attempts=message.attempts + 1)
+        # The provider call broke in a way we cannot classify: it may have the message; never resent, reported.
+        logger.error("journey: sending message %s failed unexpectedly", message.pk, exc_info=result)
+        return self._finish(message, token, MessageState.UNKNOWN, f"provider may have received it: {_describe(result)}",
+                            "unknown", attempts=message.attempts + 1)
 
     def _retry(self, message: ScheduledMessage, token: uuid.UUID, reason: str) -> str:
         """One more attempt spent: due again after the backoff, or failed once the attempts are exhausted."""
@@ -259,11 +338,13 @@ class Dispatcher:
         """Numbers without a country code are read as the channel's country's."""
         return self.settings.for_channel(message.channel_slug).country
 
-    def _hold(self, message: ScheduledMessage, address: str, now: datetime) -> tuple[str, str, datetime | None, str] | None:
+    def _hold(
+        self, message: ScheduledMessage, address: str, now: datetime, hashed: str = ""
+    ) -> tuple[str, str, datetime | None, str] | None:
         """Why the message must not go now: (state, reason, new due time, outcome), or None to send."""
         delivery = self.settings.delivery
         pre = self._pre
-        suppressed = pre.suppressed(message, address_hash(message.channel, address))
+        suppressed = pre.suppressed(message, hashed or address_hash(message.channel, address))
         consent = pre.consent.get((message.channel, address))
         recent = pre.recent.get((message.recipient, message.channel), [])
         if suppressed:
@@ -299,15 +380,17 @@ class Dispatcher:
         """
         since = self.clock() - timedelta(days=self.settings.delivery.frequency_cap_days)
         hashes, addresses, recipients = set(), set(), set()
+        pre = _Preflight()
         for message in messages:
             try:
                 address = normalise_recipient(message.channel, message.recipient, self._region(message))
             except PermanentSendError:
                 continue  # failed with its reason when its turn comes
-            hashes.add((message.channel, address_hash(message.channel, address)))
+            hashed = address_hash(message.channel, address)
+            pre.addresses[message.pk] = (address, hashed)
+            hashes.add((message.channel, hashed))
             addresses.add((message.channel, address))
             recipients.add(message.recipient)
-        pre = _Preflight()
         if not messages:
             return pre
         with connection.cursor() as cursor:
@@ -368,13 +451,13 @@ class Dispatcher:
             content_variables={str(k): str(v) for k, v in (message.context.get("content_variables") or {}).items()},
         )
 
-    def _mark_submitting(self, message: ScheduledMessage, token: uuid.UUID, hashed: str) -> "str | datetime":
-        """Stamp the provider call, writing the previous message's answer in the same statement.
+    def _stamp(self, group: "list[_Ready]", token: uuid.UUID) -> "list[str | datetime]":
+        """Stamp a group's provider calls in one statement, writing the answers held back in the same one.
 
-        Returns ``"stamped"``, ``"suppressed"`` (an opt-out committed before
-        this statement began), ``"skipped"`` (the claim lost the row, or its
-        provider call was already stamped: a redelivered or retried task never
-        sends twice), or the time a frequency-capped message may go. For
+        Per message: ``"stamped"``; ``"suppressed"`` (an opt-out committed
+        before this statement began); ``"skipped"`` (the claim lost the row, or
+        its provider call was already stamped: a redelivered or retried task
+        never sends twice); or the time a frequency-capped message may go. For
         marketing under a frequency cap the stamp also records the send in the
         recipient's cap row, under that row's lock and only while the cap
         allows (``RecipientCap``): workers sending to one person at the same
@@ -383,63 +466,99 @@ class Dispatcher:
         """
         now = self.clock()
         delivery = self.settings.delivery
-        cap = delivery.frequency_cap_count if message.marketing else 0
         since = now - timedelta(days=delivery.frequency_cap_days)
-        answer, self._answer = self._answer, None
-        ctes, params, fields = "", [], {}
-        if answer is not None:
-            sql, params, fields = self._outcome_update(answer.message, answer.token, MessageState.SENT, "", **answer.fields)
-            ctes = f"answered AS ({sql} RETURNING id), "
+        answers, self._answers = self._answers, []
+        ctes: list[str] = []
+        params: list[Any] = []
+        answered_fields = []
+        for i, answer in enumerate(answers):
+            sql, answer_params, fields = self._outcome_update(answer.message, answer.token, MessageState.SENT, "",
+                                                              **answer.fields)
+            ctes.append(f"a{i} AS ({sql} RETURNING id)")
+            params += answer_params
+            answered_fields.append(fields)
         # An unsubscribe stops marketing only; anything else on the address stops everything.
         blocked = (f"EXISTS (SELECT 1 FROM {S} WHERE channel = %s AND address_hash = %s"
                    f" AND (%s OR reason <> '{preferences.MARKETING_ONLY}'))")
         mine = "id = %s AND claim_token = %s AND state = 'sending' AND submitting_at IS NULL"
-        if cap:
-            ctes += (
-                f"allowed AS (INSERT INTO {R} (channel, address_hash, sends)"
-                f" SELECT %s, %s, ARRAY[%s::timestamptz] FROM {M} WHERE {mine} AND NOT {blocked}"
-                " ON CONFLICT (channel, address_hash) DO UPDATE"
-                f" SET sends = array_append(ARRAY(SELECT t FROM unnest({R}.sends) t WHERE t > %s), EXCLUDED.sends[1])"
-                f" WHERE (SELECT count(*) FROM unnest({R}.sends) t WHERE t > %s) < %s RETURNING sends), "
-            )
-            params += [message.channel, hashed, now, message.pk, token, message.channel, hashed, message.marketing,
-                       since, since, cap]
-            gate = " AND EXISTS (SELECT 1 FROM allowed)"
-        else:
-            gate = f" AND NOT {blocked}"
+        selects: list[str] = []
+        select_params: list[Any] = []
+        for i, ready in enumerate(group):
+            message, hashed = ready.message, ready.hashed
+            cap = delivery.frequency_cap_count if message.marketing else 0
+            block_params = [message.channel, hashed, message.marketing]
+            if cap:
+                ctes.append(
+                    f"allowed{i} AS (INSERT INTO {R} (channel, address_hash, sends)"
+                    f" SELECT %s, %s, ARRAY[%s::timestamptz] FROM {M} WHERE {mine} AND NOT {blocked}"
+                    " ON CONFLICT (channel, address_hash) DO UPDATE"
+                    f" SET sends = array_append(ARRAY(SELECT t FROM unnest({R}.sends) t WHERE t > %s), EXCLUDED.sends[1])"
+                    f" WHERE (SELECT count(*) FROM unnest({R}.sends) t WHERE t > %s) < %s RETURNING sends)"
+                )
+                params += [message.channel, hashed, now, message.pk, token, *block_params, since, since, cap]
+                gate, gate_params = f"EXISTS (SELECT 1 FROM allowed{i})", []
+            else:
+                gate, gate_params = f"NOT {blocked}", block_params
+            ctes.append(f"s{i} AS (UPDATE {M} SET lease_until = %s, submitting_at = %s WHERE {mine} AND {gate}"
+                        " RETURNING id)")
+            params += [now + self.lease, now, message.pk, token, *gate_params]
+            selects += [f"(SELECT count(*) FROM s{i})", blocked, f"EXISTS (SELECT 1 FROM {M} WHERE {mine})"]
+            select_params += [*block_params, message.pk, token]
+        selects += [f"(SELECT count(*) FROM a{i})" for i in range(len(answers))]
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"WITH {ctes}stamped AS (UPDATE {M} SET lease_until = %s, submitting_at = %s WHERE {mine}{gate}"
-                " RETURNING id)"
-                " SELECT (SELECT count(*) FROM stamped), " + ("(SELECT count(*) FROM answered)" if answer else "0")
-                + f", {blocked}, EXISTS (SELECT 1 FROM {M} WHERE {mine})",
-                [*params, now + self.lease, now, message.pk, token,
-                 *([] if cap else [message.channel, hashed, message.marketing]),
-                 message.channel, hashed, message.marketing, message.pk, token],
-            )
-            stamped, answered, was_blocked, still_mine = cursor.fetchone()
-            if stamped and now >= self._renewed_at + self.lease / 2:
+            cursor.execute(f"WITH {', '.join(ctes)} SELECT {', '.join(selects)}", [*params, *select_params])
+            row = cursor.fetchone()
+            if any(row[3 * i] for i in range(len(group))) and now >= self._renewed_at + self.lease / 2:
                 cursor.execute(
                     f"UPDATE {M} SET lease_until = %s WHERE state = 'sending' AND claim_token = %s"
                     " AND submitting_at IS NULL",
                     [now + self.lease, token],
                 )
                 self._renewed_at = now
-        if answered:
-            self._finished(answer.message, fields, MessageState.SENT, "")
-        if stamped:
-            message.submitting_at = now
-            if message.marketing:  # later messages of this claim to the same person see this send
-                self._pre.recent.setdefault((message.recipient, message.channel), []).append(now)
-            return "stamped"
-        if was_blocked:
-            return "suppressed"
-        if cap and still_mine:  # the cap said no (read again: the row may be newer than this statement's snapshot)
-            recent = RecipientCap.objects.filter(channel=message.channel, address_hash=hashed).values_list(
-                "sends", flat=True).first() or []
-            return timing.frequency_cap_release(now, [t for t in recent if t > since], cap,
-                                                delivery.frequency_cap_days) or now + timedelta(minutes=1)
-        return "skipped"
+        for answer, fields, answered in zip(answers, answered_fields, row[3 * len(group):], strict=True):
+            if answered:
+                self._finished(answer.message, fields, MessageState.SENT, "")
+        results: list[str | datetime] = []
+        for i, ready in enumerate(group):
+            stamped, was_blocked, still_mine = row[3 * i:3 * i + 3]
+            message = ready.message
+            if stamped:
+                message.submitting_at = now
+                if message.marketing:  # later messages of this claim to the same person see this send
+                    self._pre.recent.setdefault((message.recipient, message.channel), []).append(now)
+                results.append("stamped")
+            elif was_blocked:
+                results.append("suppressed")
+            elif message.marketing and delivery.frequency_cap_count and still_mine:
+                # The cap said no (read again: the row may be newer than this statement's snapshot).
+                recent = RecipientCap.objects.filter(channel=message.channel, address_hash=ready.hashed).values_list(
+                    "sends", flat=True).first() or []
+                results.append(timing.frequency_cap_release(now, [t for t in recent if t > since],
+                                                            delivery.frequency_cap_count, delivery.frequency_cap_days)
+                               or now + timedelta(minutes=1))
+            else:
+                results.append("skipped")
+        return results
+
+    def _write_answers(self) -> None:
+        """Write the providers' answers still held back, in one statement."""
+        answers, self._answers = self._answers, []
+        if not answers:
+            return
+        ctes, params, all_fields = [], [], []
+        for i, answer in enumerate(answers):
+            sql, answer_params, fields = self._outcome_update(answer.message, answer.token, MessageState.SENT, "",
+                                                              **answer.fields)
+            ctes.append(f"a{i} AS ({sql} RETURNING id)")
+            params += answer_params
+            all_fields.append(fields)
+        with connection.cursor() as cursor:
+            cursor.execute(f"WITH {', '.join(ctes)} SELECT "
+                           + ", ".join(f"(SELECT count(*) FROM a{i})" for i in range(len(answers))), params)
+            row = cursor.fetchone()
+        for answer, fields, answered in zip(answers, all_fields, row, strict=True):
+            if answered:
+                self._finished(answer.message, fields, MessageState.SENT, "")
 
     def _release_cap(self, message: ScheduledMessage, address: str) -> None:
         """A marketing send that did not happen (the provider refused or failed) gives its cap slot back."""
