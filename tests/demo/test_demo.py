@@ -68,7 +68,12 @@ def test_the_demo_replays_a_shop_prints_the_funnel_and_serves_its_pages(tmp_path
         assert email_row and 0 < int(email_row.group(3)) <= int(email_row.group(2)) <= int(email_row.group(1))
     finally:
         process.send_signal(signal.SIGINT)
-        rest, _ = process.communicate(timeout=60)
+        try:
+            rest, _ = process.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            process.kill()  # never leave a demo (and its database) running after the test
+            process.communicate()
+            raise
     assert process.returncode == 0 and "stopped" in rest, rest
     # The embedded PostgreSQL stopped with the demo.
     assert not list(tmp_path.glob("pgdata/postmaster.pid"))
