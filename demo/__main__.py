@@ -14,6 +14,8 @@ with it (e.g. redis://127.0.0.1:6379/0) they go through that broker to a
 """
 
 import argparse
+import html
+import json
 import os
 import random
 import secrets
@@ -33,8 +35,8 @@ STATE = Path(os.environ.get("DEMO_STATE_DIR") or ROOT / ".demo")  # the embedded
 OWNER = "owner@demo.example"
 CONFIGURATION = {
     "default_sender": "Bottega Demo <ciao@bottega.example>",
-    "email_esp": "postmark", "email_api_key": "demo-server-token", "email_webhook_secret": "esp:demo-secret",
-    "twilio_account_sid": "AC" + "0" * 32, "twilio_auth_token": "demo-twilio-token", "twilio_sms_from": "+390212345678",
+    "email_esp": "postmark", "email_api_key": "demo-server-token",
+    "twilio_account_sid": "AC" + "0" * 32, "twilio_sms_from": "+390212345678",
     "welcome_enabled": "true", "abandoned_cart_voucher": "TORNA10", "win_back_voucher": "BENTORNATO15",
     "review_alert_email": "staff@bottega.example",
 }
@@ -54,6 +56,8 @@ def main() -> None:
     sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "contract")]
     os.environ["DJANGO_SETTINGS_MODULE"] = "demo.settings"
     STATE.mkdir(exist_ok=True)
+    keys = _keys()
+    os.environ["DEMO_SECRET_KEY"] = keys["secret_key"]
     os.environ["DEMO_CLOCK_FILE"] = str(STATE / "clock")
     (STATE / "clock").unlink(missing_ok=True)
     port = _free_port(args.port)
@@ -76,13 +80,34 @@ def main() -> None:
                                    twilio=stack.enter_context(serve(twilio_answer)))
         web.STATE["sinks"] = sinks
         base = f"http://127.0.0.1:{port}"
-        manager, password = _configure(sinks, base)
+        manager, password = _configure(sinks, base, keys)
         deliver = _in_process if not os.environ.get("CELERY_BROKER_URL") else _worker(stack)
-        tally = _replay(manager, sinks, args, deliver)
+        tally = _replay(manager, sinks, args, deliver, keys)
         _report(tally, base, password, started)
         if args.no_serve:
             return
         _serve(port, base)
+
+
+def _keys() -> dict[str, str]:
+    """This demo's own secrets, made on its first run and kept in .demo/keys.json (readable by you only):
+    Django's SECRET_KEY (which signs the unsubscribe and review links), the tracking webhook's secret and the
+    Twilio auth token. Nothing in the repository can forge this demo's links or callbacks."""
+    path = STATE / "keys.json"
+    try:
+        keys = json.loads(path.read_text())
+        if isinstance(keys, dict) and all(isinstance(keys.get(k), str) and len(keys[k]) >= 32 for k in KEYS):
+            return keys
+    except (OSError, ValueError):
+        pass
+    keys = {k: secrets.token_urlsafe(48) for k in KEYS}
+    path.touch(mode=0o600)
+    path.chmod(0o600)
+    path.write_text(json.dumps(keys))
+    return keys
+
+
+KEYS = ("secret_key", "esp_webhook_password", "twilio_auth_token")
 
 
 def _free_port(wanted: int) -> int:
@@ -123,7 +148,7 @@ def _database(stack: ExitStack) -> None:
     print(f"    database {name} created")
 
 
-def _configure(sinks: Any, base: str) -> tuple[Any, str]:
+def _configure(sinks: Any, base: str, keys: dict[str, str]) -> tuple[Any, str]:
     """Enable the plugin as a shop owner would in the Dashboard, and create that owner's staff account."""
     from saleor.account.models import User
     from saleor.channel.models import Channel
@@ -135,6 +160,7 @@ def _configure(sinks: Any, base: str) -> tuple[Any, str]:
     Channel.objects.create(slug="it", name="Italia", currency_code="EUR")
     values = {
         **CONFIGURATION, "public_base_url": base, "email_api_url": sinks.email.url, "twilio_api_url": sinks.twilio.url,
+        "email_webhook_secret": f"esp:{keys['esp_webhook_password']}", "twilio_auth_token": keys["twilio_auth_token"],
         "channel_settings": (
             '{"it": {"sender_name": "Bottega Demo", "sender_email": "ciao@bottega.example", "language": "it",'
             ' "timezone": "Europe/Rome", "country": "IT", "storefront_url": "https://bottega.example/cart",'
@@ -184,7 +210,7 @@ def _worker(stack: ExitStack) -> Any:
     return deliver
 
 
-def _replay(manager: Any, sinks: Any, args: Any, deliver: Any) -> Any:
+def _replay(manager: Any, sinks: Any, args: Any, deliver: Any, keys: dict[str, str]) -> Any:
     from django.core.management import call_command
     from django.test import Client
     from django.utils import timezone
@@ -195,7 +221,7 @@ def _replay(manager: Any, sinks: Any, args: Any, deliver: Any) -> Any:
     start = timezone.now().replace(minute=0, second=0, microsecond=0) - timedelta(days=args.days)
     clock.set_now(start)
     shop = Shop(manager, Client(), random.Random(args.seed), args.customers, start, consent_key="journey.consent",
-                esp_webhook_auth=CONFIGURATION["email_webhook_secret"])
+                esp_webhook_auth=f"esp:{keys['esp_webhook_password']}")
     shop.history()
     print(f"==> the shop installs the plugin: backfill of {len(shop.users)} customers and their orders")
     call_command("journey_backfill", "--no-progress", stdout=open(os.devnull, "w"))  # noqa: SIM115
@@ -237,15 +263,18 @@ def _report(tally: Any, base: str, password: str, started: float) -> None:
               f"  cancelled {flow['cancelled']:>4}  converted {flow['converted']:>3}")
     for channel in m["delivery"]:
         print(f"  {channel['channel']:8} sent {channel['sent']}")
+    # The password and token are shown in the terminal only: this page is open to anyone who reaches the port.
     web.STATE["index"] = {
         "Staff report": f"<a href='/plugins/global/saleor.journey/report/'>{base}/plugins/global/saleor.journey/report/</a>"
-                        f" (sign in as <code>{OWNER}</code>, password <code>{password}</code>)",
+                        f" (sign in as <code>{OWNER}</code> with the password the demo printed in its terminal)",
         "GraphQL explorer": f"<a href='/plugins/global/saleor.journey/graphql/'>{base}/plugins/global/saleor.journey/graphql/</a>"
-                            " (paste the staff token below)",
-        "Staff token (12 h)": f"<code style='word-break:break-all'>{token}</code>",
+                            f" (paste the staff token from <code>{html.escape(str(STATE / 'staff-token.txt'))}</code>)",
         "Outbox": f"<a href='/outbox/'>{base}/outbox/</a>: every email and text the shop sent",
     }
-    (STATE / "staff-token.txt").write_text(token + "\n")
+    token_file = STATE / "staff-token.txt"
+    token_file.touch(mode=0o600)
+    token_file.chmod(0o600)
+    token_file.write_text(token + "\n")
     print(f"""
 Open in a browser:
   {base}/                                        this demo's index

@@ -23,6 +23,7 @@ DATABASES = {
         "PORT": str(_url.port or ""),
     }
 }
+SECRET_KEY = os.environ["DEMO_SECRET_KEY"]  # made on the demo's first run, kept in .demo/keys.json
 ROOT_URLCONF = "demo.urls"
 JOURNEY_CLOCK = "demo.clock.now"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -71,7 +71,14 @@ iframe{{width:100%;height:900px;border:1px solid #d4d4d8;border-radius:6px;backg
 
 def _page(title: str, body: str) -> HttpResponse:
     response = HttpResponse(PAGE.format(title=html.escape(title), body=body))
-    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; frame-src 'self'; img-src 'self' data:"
+    response["Content-Security-Policy"] = ("default-src 'none'; style-src 'unsafe-inline'; frame-src 'self'; "
+                                           "img-src 'self' data:; frame-ancestors 'none'")
+    return _headers(response)
+
+
+def _headers(response: HttpResponse) -> HttpResponse:
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Referrer-Policy"] = "no-referrer"
     return response
 
 
@@ -121,5 +128,6 @@ def outbox_html(request: HttpRequest, number: int) -> HttpResponse:
     s = _one(number)
     response = HttpResponse(s.html or "")
     # The email as the customer's mail app would show it: no scripts, images from anywhere.
-    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src * data:; sandbox"
-    return response
+    response["Content-Security-Policy"] = ("default-src 'none'; style-src 'unsafe-inline'; img-src * data:; sandbox; "
+                                           "frame-ancestors 'self'")
+    return _headers(response)

@@ -24,6 +24,14 @@ def _fresh_cache() -> Iterator[None]:
 
 
 @pytest.fixture
+def client() -> Any:
+    """pytest-django's ``client``, posting dicts as browsers and Twilio do (urlencoded, not multipart)."""
+    from tests.browsing import FormClient
+
+    return FormClient()
+
+
+@pytest.fixture
 def channel(db: Any) -> Any:
     from saleor.channel.models import Channel
 

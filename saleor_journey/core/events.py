@@ -5,6 +5,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from .identity import bounded
+
 
 class EventKind(StrEnum):
     """What happened to a customer; the value is stored with every event."""
@@ -60,6 +62,10 @@ class Subject:
         return self.user_id is not None or bool(self.email) or bool(self.anchor_key)
 
 
+#: The column's length; a longer key (one holding a 254-character address) is shortened with a hash.
+DEDUPE_KEY_LENGTH = 200
+
+
 @dataclass(frozen=True, slots=True)
 class JourneyEvent:
     """One thing that happened, with the key that makes recording it idempotent.
@@ -82,3 +88,4 @@ class JourneyEvent:
             raise ValueError("JourneyEvent.occurred_at must be timezone-aware")
         if not self.dedupe_key:
             raise ValueError("JourneyEvent.dedupe_key must not be empty")
+        object.__setattr__(self, "dedupe_key", bounded(self.dedupe_key, DEDUPE_KEY_LENGTH))

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .events import EventKind, EventSource, JourneyEvent
+from .identity import bounded
 from .rules import Transition
 from .stages import Stage
 
@@ -20,6 +21,8 @@ REVIEW_REQUEST = "review_request"
 WIN_BACK = "win_back"
 WELCOME = "welcome"
 FLOWS = (ABANDONED_CART, POST_PURCHASE, REVIEW_REQUEST, WIN_BACK, WELCOME)
+#: A person's key in a subject (``email:<address>`` can be 260 characters; subjects are stored in 150).
+PERSON_KEY_LENGTH = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +202,7 @@ def plan(
     actions: list[Action] = []
     if transitions and transitions[-1].to_stage is Stage.LAPSED:
         lapse = transitions[-1]
-        subject = f"{who.key}:lapse:{lapse.at.date().isoformat()}"
+        subject = f"{bounded(who.key, PERSON_KEY_LENGTH)}:lapse:{lapse.at.date().isoformat()}"
         context = {"voucher": settings.win_back_voucher}
         moment = min(lapse.at, lapsed_at) if lapsed_at is not None else lapse.at
         if now - moment <= FRESH_LAPSE:
@@ -248,5 +251,5 @@ def plan(
         actions += [Cancel(POST_PURCHASE, f"order:{order}", reason), Cancel(REVIEW_REQUEST, f"order:{order}", reason),
                     Uncredit(str(order))]
     elif kind is EventKind.ACCOUNT_CREATED:
-        actions += _sequence(WELCOME, who.key, settings.welcome, now, who, {})
+        actions += _sequence(WELCOME, bounded(who.key, PERSON_KEY_LENGTH), settings.welcome, now, who, {})
     return actions

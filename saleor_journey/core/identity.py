@@ -1,5 +1,6 @@
-"""Normalising the email addresses that identify guests."""
+"""Normalising the email addresses that identify guests, and keys that hold them."""
 
+import hashlib
 import re
 
 from django.core.exceptions import ValidationError
@@ -32,3 +33,11 @@ _PHONE = re.compile(r"\+\d[\d ().-]{6,}\d|(?<![\w-])\d{9,15}(?![\w-])")
 def redact(text: str) -> str:
     """``text`` with email addresses and phone numbers masked, for log lines and stored reasons."""
     return _PHONE.sub("<phone>", _EMAIL.sub("<email>", text))
+
+
+def bounded(key: str, limit: int) -> str:
+    """``key`` when it fits in ``limit`` characters, else its start and a hash of all of it (the same key gives
+    the same result): a 254-character address makes a key longer than its column."""
+    if len(key) <= limit:
+        return key
+    return f"{key[:limit - 41]}~{hashlib.sha256(key.encode()).hexdigest()[:40]}"

@@ -42,10 +42,9 @@ def encode_cursor(value: Any, pk: int) -> str:
 def decode_cursor(cursor: str, field: str, queryset: QuerySet) -> tuple[Any, int]:
     try:
         value, pk = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if not isinstance(pk, int):
+        if value is None or isinstance(pk, bool) or not isinstance(pk, int) or not 0 < pk < 2**63:
             raise ValueError
-        model_field = queryset.model._meta.get_field(field)
-        return (model_field.to_python(value) if value is not None else None), pk
+        return queryset.model._meta.get_field(field).to_python(value), pk
     except Exception as exc:
         raise PaginationError(f"Invalid cursor: {cursor[:40]!r}.") from exc
 

@@ -137,15 +137,20 @@ def period_of(period: Any) -> tuple[date, date, datetime, datetime]:
     now = journey_clock.now()
     # By default the last 30 whole UTC days, today included (as the report's default).
     start, end = (now - timedelta(days=29), now) if period is None else (period.gte, period.lte or now)
+    if not isinstance(start, datetime) or not isinstance(end, datetime):
+        raise InvalidInput("period: gte and lte must be ISO 8601 times (e.g. 2026-11-01T00:00:00Z).", "period")
     if start.tzinfo is None or end.tzinfo is None:
         raise InvalidInput("period: give times with a time zone (e.g. 2026-11-01T00:00:00Z).", "period")
     if end < start:
         raise InvalidInput("period: lte is before gte.", "period")
     if end - start > MAX_PERIOD:
         raise InvalidInput("period: at most 366 days.", "period")
-    first, last = start.astimezone(UTC).date(), end.astimezone(UTC).date()
-    midnight = datetime(first.year, first.month, first.day, tzinfo=UTC)
-    return first, last, midnight, midnight + timedelta(days=(last - first).days + 1)
+    try:
+        first, last = start.astimezone(UTC).date(), end.astimezone(UTC).date()
+        midnight = datetime(first.year, first.month, first.day, tzinfo=UTC)
+        return first, last, midnight, midnight + timedelta(days=(last - first).days + 1)
+    except OverflowError:  # e.g. 0001-01-01T00:00+05:00, which is in year 0 in UTC
+        raise InvalidInput("period: the times are outside the years a calendar can hold.", "period") from None
 
 
 def _in_channel(queryset: Any, channel: str | None) -> Any:

@@ -17,9 +17,11 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from graphql import parse, validate
 from graphql.error import GraphQLError, GraphQLSyntaxError
 from graphql.execution import execute
+from graphql.language.ast import OperationDefinition
 
 from ..delivery import rendering
 from ..services import ratelimit
+from ..web import Refused, body_size, is_json
 from . import limits
 from .errors import ApiError, PermissionDenied
 from .loaders import Loaders
@@ -27,9 +29,6 @@ from .requestor import AuthenticationFailed, Requestor
 from .schema import SDL_PATH, schema
 
 logger = logging.getLogger(__name__)
-
-MAX_BODY = 100_000
-
 
 @dataclass
 class Context:
@@ -45,7 +44,8 @@ def _error(message: str, status: int, code: str) -> JsonResponse:
     return JsonResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status=status)
 
 
-def _format(error: Exception) -> dict[str, Any]:
+def _format(error: Exception, code: str = "BAD_USER_INPUT") -> dict[str, Any]:
+    """An error as the client sees it; ``code`` for graphql-core's own (syntax, validation, variables)."""
     original = getattr(error, "original_error", None) or error
     formatted: dict[str, Any] = {"message": str(original)}
     if isinstance(error, GraphQLError):
@@ -60,6 +60,8 @@ def _format(error: Exception) -> dict[str, Any]:
         logger.error("journey: GraphQL resolver failed", exc_info=original)
         formatted["message"] = "Internal error."
         formatted["extensions"] = {"code": "INTERNAL_ERROR"}
+    else:
+        formatted["extensions"] = {"code": code}
     return formatted
 
 
@@ -84,18 +86,30 @@ def handle(
     record: Callable[..., Any] | None = None,
     channels: Callable[[], frozenset[str]] = frozenset,
 ) -> HttpResponse:
+    """Answer one request; every check is cheaper than the one after it, and each refusal names the problem."""
     if request.method in ("GET", "HEAD"):
         return explorer()
     if request.method != "POST":
         return HttpResponse(status=405, headers={"Allow": "GET, POST"})
     try:
+        size = body_size(request, limits.STAFF.body_bytes)
+    except Refused as exc:
+        return _error(exc.message, exc.status, exc.code)
+    if not is_json(request):
+        return _error("Send the body as application/json: {query, variables, operationName}.", 415,
+                      "UNSUPPORTED_MEDIA_TYPE")
+    try:
         requestor = identify(request)
     except AuthenticationFailed as exc:
         return _error(str(exc), 401, "INVALID_TOKEN")
-    if len(request.body) > MAX_BODY:
-        return _error(f"The request body is larger than {MAX_BODY} bytes.", 413, "TOO_LARGE")
+    bounds = limits.STAFF if requestor.authenticated else limits.ANONYMOUS
+    if size > bounds.body_bytes:
+        return _error(f"The request body is larger than {bounds.body_bytes} bytes"
+                      + ("" if requestor.authenticated else " (for a caller without a token)") + ".", 413, "TOO_LARGE")
     try:
         body = json.loads(request.body or b"null")
+    except RecursionError:
+        return _error("The body nests JSON lists or objects too deeply.", 400, "BAD_REQUEST")
     except (ValueError, UnicodeDecodeError):
         return _error("The body must be JSON: {query, variables, operationName}.", 400, "BAD_REQUEST")
     if not isinstance(body, dict) or not isinstance(body.get("query"), str):
@@ -104,12 +118,22 @@ def handle(
     if not isinstance(variables, dict) or not (operation is None or isinstance(operation, str)):
         return _error("variables must be an object and operationName a string.", 400, "BAD_REQUEST")
     try:
+        limits.check_variables(variables, bounds)
+        limits.screen(body["query"], bounds)
         document = parse(body["query"])
+        limits.bound(document, bounds)
+        _choose_operation(document, operation)
     except GraphQLSyntaxError as exc:
-        return JsonResponse({"errors": [_format(exc)]}, status=400)
+        return JsonResponse({"errors": [_format(exc, "GRAPHQL_PARSE_FAILED")]}, status=400)
+    except limits.BadValue as exc:
+        return _error(str(exc), 400, "BAD_REQUEST")
+    except limits.QueryTooLarge as exc:
+        return _error(str(exc), 400, "QUERY_TOO_LARGE")
+    except UnknownOperation as exc:
+        return _error(str(exc), 400, "UNKNOWN_OPERATION")
     invalid = validate(schema, document)
     if invalid:
-        return JsonResponse({"errors": [_format(e) for e in invalid]}, status=400)
+        return JsonResponse({"errors": [_format(e, "GRAPHQL_VALIDATION_FAILED") for e in invalid]}, status=400)
     try:
         limits.check(document, operation, variables)
     except limits.QueryTooComplex as exc:
@@ -121,8 +145,23 @@ def handle(
     if result.errors:
         payload["errors"] = [_format(e) for e in result.errors]
         if result.data is None:
-            status = 400  # variables did not match the operation, or no such operation
+            status = 400  # the variables did not match the operation
         denied = [e for e in result.errors if isinstance(getattr(e, "original_error", None), PermissionDenied)]
         if denied:
             status = 403 if requestor.authenticated else 401
     return JsonResponse(payload, status=status)
+
+
+class UnknownOperation(ValueError):
+    pass
+
+
+def _choose_operation(document: Any, name: str | None) -> None:
+    """Refuse an operationName the document does not hold, or none given for a document holding several."""
+    names = [d.name.value if d.name else None for d in document.definitions if isinstance(d, OperationDefinition)]
+    if name is not None and name not in names:
+        raise UnknownOperation(f"The document has no operation named {name[:100]!r}.")
+    if name is None and len(names) > 1:
+        raise UnknownOperation("The document holds several operations: say which in operationName.")
+    if not names:
+        raise UnknownOperation("The document holds no operation (only fragments).")

@@ -1,4 +1,5 @@
-"""The plugin's tables: journeys (journey.py), message delivery (delivery.py), reviews, precomputed figures."""
+"""The plugin's tables: journeys (journey.py), message delivery (delivery.py), reviews, precomputed figures,
+the report's sign-in sessions."""
 
 from .delivery import (
     Consent,
@@ -14,6 +15,7 @@ from .delivery import (
 from .figures import JourneyFigure, JourneyFiguresRun, JourneyStageCount
 from .journey import BackfillRun, Journey, JourneyEvent, SaleorWatermark, StageTransition
 from .reviews import ProductReview, ReviewStatus
+from .sessions import ReportSession
 
 __all__ = [
     "BackfillRun",
@@ -30,6 +32,7 @@ __all__ = [
     "PluginSecret",
     "ProductReview",
     "RecipientCap",
+    "ReportSession",
     "ReviewStatus",
     "SaleorWatermark",
     "ScheduledMessage",

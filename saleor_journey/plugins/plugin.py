@@ -15,6 +15,7 @@ from django.http import HttpResponse, HttpResponseNotFound, JsonResponse
 from saleor.plugins.base_plugin import BasePlugin
 
 from .. import clock as journey_clock
+from .. import web
 from ..config import JourneySettings
 from ..core.events import EventKind
 from ..delivery import inbound
@@ -237,6 +238,13 @@ class JourneyPlugin(BasePlugin):
             return HttpResponseNotFound()
         # Rate limits key on the caller's address as Saleor computes it (X-Forwarded-For behind a balancer).
         setattr(request, ratelimit.CLIENT_ADDRESS_ATTRIBUTE, client_ip(request))
+        response = self._answer(request, path)
+        if response is None:
+            return previous_value if isinstance(previous_value, HttpResponse) else web.protect(HttpResponseNotFound())
+        return web.protect(response)
+
+    def _answer(self, request: Any, path: str) -> HttpResponse | None:
+        """One of the plugin's pages or endpoints, or None when the path is not one of them."""
         if path.rstrip("/") == "/health":
             return JsonResponse({"plugin": PLUGIN_ID, "status": "ok"})
         if path.rstrip("/") == GRAPHQL.rstrip("/"):
@@ -250,17 +258,16 @@ class JourneyPlugin(BasePlugin):
         if path.rstrip("/") == REPORT.rstrip("/"):
             try:
                 return report_view.handle(request, identify, StaffSessions(), self.settings)
+            except web.Refused as exc:
+                return exc.response()
             except Exception:
                 logger.exception("journey: report request failed")
                 return HttpResponse("temporary failure", status=500, content_type="text/plain")
         try:
-            response = inbound.route(request, path, self.settings, record=self.recorder.record)
+            return inbound.route(request, path, self.settings, record=self.recorder.record)
         except Exception:
             logger.exception("journey: callback %s failed", path)
             return HttpResponse("temporary failure", status=500, content_type="text/plain")
-        if response is not None:
-            return response
-        return previous_value if isinstance(previous_value, HttpResponse) else HttpResponseNotFound()
 
 
 def recorder_for(settings: JourneySettings) -> JourneyRecorder:

@@ -6,11 +6,16 @@ A staff or customer JWT goes through ``load_user_from_request`` (which raises
 app, so groups, superusers and token-scoped permissions work as in Saleor.
 """
 
+import hashlib
+import secrets
+from datetime import timedelta
 from typing import Any
 
 import jwt
 
+from .. import clock as journey_clock
 from ..graphql.requestor import ANONYMOUS, AuthenticationFailed, Permission, Requestor
+from ..models import ReportSession
 
 
 def identify(request: Any) -> Requestor:
@@ -63,7 +68,9 @@ class StaffSessions:
     The password goes through Saleor's own ``authenticate_with_throttling``
     (what ``tokenCreate`` uses: a growing delay per client address and per
     account), and only while Saleor's ``password_login_mode`` allows staff to
-    sign in with a password. The cookie holds the user's id, Saleor's
+    sign in with a password. The cookie holds a random session id (its hash
+    is a ``ReportSession`` row, which sign-out deletes, so a copy of the
+    cookie is worthless afterwards), the user's id, Saleor's
     ``jwt_token_key`` (changed when every token is revoked) and a keyed hash
     of the password hash (changed by any password change or reset, as Django's
     own sessions do), signed with Saleor's SECRET_KEY. Each request loads the
@@ -93,8 +100,24 @@ class StaffSessions:
             return None, "throttled"
         if user is None or not (user.is_active and user.is_staff):
             return None, "refused"
-        return signing.dumps({"u": user.pk, "k": user.jwt_token_key, "p": self._password_mark(user)},
+        session = secrets.token_urlsafe(24)
+        now = journey_clock.now()
+        ReportSession.objects.filter(expires_at__lt=now).delete()
+        ReportSession.objects.create(key_hash=_session_hash(session), user_id=user.pk, created_at=now,
+                                     expires_at=now + timedelta(seconds=self.max_age))
+        return signing.dumps({"s": session, "u": user.pk, "k": user.jwt_token_key, "p": self._password_mark(user)},
                              salt=self._salt, compress=False), None
+
+    def sign_out(self, value: str | None) -> None:
+        """End the session a cookie value names, on the server: the cookie (or any copy of it) opens nothing more."""
+        from django.core import signing
+
+        try:
+            claims = signing.loads(value or "", salt=self._salt, max_age=self.max_age)
+        except signing.BadSignature:
+            return
+        if isinstance(claims, dict) and isinstance(claims.get("s"), str):
+            ReportSession.objects.filter(key_hash=_session_hash(claims["s"])).delete()
 
     def _password_mark(self, user: Any) -> str:
         from django.utils.crypto import salted_hmac
@@ -113,6 +136,10 @@ class StaffSessions:
             claims = signing.loads(value, salt=self._salt, max_age=self.max_age)
         except signing.BadSignature:
             return ANONYMOUS
+        session = claims.get("s") if isinstance(claims, dict) else None
+        if not isinstance(session, str) or not ReportSession.objects.filter(
+                key_hash=_session_hash(session), user_id=claims.get("u"), expires_at__gt=journey_clock.now()).exists():
+            return ANONYMOUS  # signed out (or a cookie from before sessions were kept)
         if not password_sign_in_enabled():
             return ANONYMOUS  # the shop switched password sign-in off (SSO only): password sessions end
         user = get_user_model().objects.filter(pk=claims.get("u")).first()
@@ -122,3 +149,7 @@ class StaffSessions:
             return ANONYMOUS  # the password changed since this browser signed in
         granted = frozenset(p.value for p in Permission if user.has_perm(p.value))
         return Requestor(kind="staff", user_id=user.pk, email=user.email, permissions=granted)
+
+
+def _session_hash(session: str) -> str:
+    return hashlib.sha256(session.encode()).hexdigest()

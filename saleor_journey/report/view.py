@@ -29,6 +29,7 @@ from ..graphql import metrics
 from ..graphql.requestor import AuthenticationFailed, Permission, Requestor
 from ..routes import PLUGIN_ID, REPORT
 from ..services import figures, flood, ratelimit
+from ..web import read_form
 from . import charts
 from .labels import LABELS, language_of
 
@@ -51,6 +52,8 @@ class Sessions(Protocol):
     def sign_in(self, request: HttpRequest, email: str, password: str) -> tuple[str | None, str | None]: ...
 
     def requestor(self, value: str | None) -> Requestor: ...
+
+    def sign_out(self, value: str | None) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,15 +173,17 @@ def _post(request: HttpRequest, sessions: Sessions, query: Query | None, setting
     origin = request.headers.get("Origin")
     if origin and urlsplit(origin).netloc != request.get_host():
         return _page("report_message", query.lang, {"message": LABELS[query.lang]["forbidden"]}, status=403)
+    form = read_form(request)
     target = query.url(request.path)
-    if request.POST.get("action") == "resume_flow":
-        return _resume_flow(request, sessions, query, target)
-    if request.POST.get("action") == "sign_out":
+    if form.get("action") == "resume_flow":
+        return _resume_flow(request, form, sessions, query, target)
+    if form.get("action") == "sign_out":
+        sessions.sign_out(request.COOKIES.get(sessions.cookie))
         response = HttpResponseRedirect(target, status=303)
         response.delete_cookie(sessions.cookie, path=PAGE_PATH, samesite="Strict")
         return response
     # One spelling of the address for the lookup and the counters, so spaces or capitals buy no extra tries.
-    email, password = request.POST.get("email", "").strip().lower()[:254], request.POST.get("password", "")[:4096]
+    email, password = form.get("email", "").strip().lower()[:254], form.get("password", "")[:4096]
     if not sessions.available():
         return _sign_in_page(query, request.path, error=None, status=403, available=False)
     client = ratelimit.client_address(request)
@@ -196,12 +201,12 @@ def _post(request: HttpRequest, sessions: Sessions, query: Query | None, setting
     return response
 
 
-def _resume_flow(request: HttpRequest, sessions: Sessions, query: Query, target: str) -> HttpResponse:
+def _resume_flow(request: HttpRequest, form: Any, sessions: Sessions, query: Query, target: str) -> HttpResponse:
     """Staff confirm a paused flow may send again (the button next to the flood guard's notice)."""
     requestor = sessions.requestor(request.COOKIES.get(sessions.cookie))
     if not requestor.can(Permission.MANAGE_USERS):
         return _page("report_message", query.lang, {"message": LABELS[query.lang]["forbidden"]}, status=403)
-    flow = request.POST.get("flow", "")
+    flow = form.get("flow", "")
     if flow not in FLOWS:
         return _page("report_message", query.lang, {"message": LABELS[query.lang]["bad_query"]}, status=400)
     flood.resume(flow, f"staff:{requestor.user_id}", journey_clock.now())

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import Client
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
+from tests.browsing import FormClient as Client
 from tests.flows.test_flows import flows_manager, messages, send_due  # noqa: F401
 from tests.graphql.conftest import MANAGE_ORDERS, MANAGE_USERS
 from tests.graphql.conftest import URL as API

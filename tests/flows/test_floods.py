@@ -4,7 +4,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from saleor_journey.core.events import EventKind
@@ -14,6 +13,7 @@ from saleor_journey.plugins.events import order_event
 from saleor_journey.plugins.plugin import recorder_for, stage_mirror
 from saleor_journey.services.recording import JourneyRecorder
 from saleor_journey.tasks import settle_lapsed_journeys
+from tests.browsing import FormClient as Client
 from tests.conftest import activate_plugin, delivery_configuration
 from tests.graphql.conftest import MANAGE_USERS, URL, token_for  # noqa: F401
 

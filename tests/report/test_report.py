@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 from django.core.cache.backends.base import CacheKeyWarning
-from django.test import Client
 from django.utils import timezone
 
 from saleor_journey.models import ProductReview
+from tests.browsing import FormClient as Client
 from tests.conftest import activate_plugin
 from tests.flows.test_flows import flows_manager, messages, send_due  # noqa: F401
 from tests.graphql.conftest import MANAGE_ORDERS, MANAGE_USERS, app_token, token_for  # noqa: F401

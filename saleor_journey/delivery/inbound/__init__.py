@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from ...config import JourneySettings
 from ...exceptions import ForgedCallbackError
 from ...routes import ESP_TRACKING, REVIEW, TWILIO_INBOUND, TWILIO_STATUS, UNSUBSCRIBE
+from ...web import Refused
 from . import esp, review, twilio, unsubscribe
 
 Handler = Callable[[HttpRequest, str, JourneySettings], HttpResponse]
@@ -36,4 +37,6 @@ def route(request: HttpRequest, path: str, settings: JourneySettings, record: An
                 return handler(request, path[len(prefix):], settings)
             except ForgedCallbackError as exc:
                 return HttpResponse(str(exc), status=exc.status, content_type="text/plain")
+            except Refused as exc:
+                return exc.response()
     return None

@@ -12,6 +12,7 @@ recorded and mail goes on.
 import hashlib
 import json
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,7 @@ from ...core.identity import redact
 from ...exceptions import ForgedCallbackError
 from ...models import DeliveryEvent, MessageState, ScheduledMessage
 from ...routes import ESP_TRACKING, plugin_url
+from ...web import UNSTORABLE, body_size
 from .. import outbox, preferences
 
 logger = logging.getLogger(__name__)
@@ -42,6 +44,10 @@ RECORDED = {"delivered", "opened", "clicked", "deferred", "bounced", "complained
             "sent"}
 #: Mandrill has no delivery event: its "send" (accepted by the recipient's server), which anymail calls "sent", is one.
 RECORDED_AS = {("mandrill", "sent"): "delivered"}
+#: Our message id as we put it in the email's metadata: ASCII digits (not "１２", which int() would read as 12).
+MESSAGE_ID = re.compile(r"[0-9]{1,18}")
+#: A tracking call's body: SendGrid and SparkPost batch events, well under this.
+TRACKING_BYTES = 2_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +112,7 @@ def tracking_view(delivery: DeliverySettings, url: str | None) -> Any:
 def handle_tracking(request: HttpRequest, rest: str, settings: JourneySettings) -> HttpResponse:
     if request.method != "POST":
         raise ForgedCallbackError("POST only", status=405)
+    body_size(request, TRACKING_BYTES)  # before anymail reads it
     delivery = settings.delivery
     try:
         view = tracking_view(delivery, request.build_absolute_uri(request.path))
@@ -117,7 +124,7 @@ def handle_tracking(request: HttpRequest, rest: str, settings: JourneySettings) 
         return view.dispatch(request)
     except AnymailWebhookValidationFailure as exc:
         raise ForgedCallbackError(f"webhook authentication failed: {exc}", status=400) from None
-    except (AnymailError, ValueError, KeyError, TypeError, AttributeError) as exc:  # signed, but not readable
+    except (AnymailError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:  # signed, unreadable
         logger.warning("journey: %s tracking call could not be read: %s", delivery.email_esp, _describe(exc))
         return HttpResponse("malformed tracking payload", status=400, content_type="text/plain")
 
@@ -159,15 +166,30 @@ def _temporary(event: AnymailTrackingEvent, esp_name: str) -> bool:
     return bool(soft(event.esp_event))
 
 
+def _our_message(event: AnymailTrackingEvent) -> ScheduledMessage | None:
+    """The message an event is about: by the id we put in its metadata (ASCII digits only), else by the
+    provider's message id; None for anything else, whatever it holds."""
+    metadata = event.metadata if isinstance(event.metadata, dict) else {}
+    ours = metadata.get("journey_message_id")
+    if isinstance(ours, str) and MESSAGE_ID.fullmatch(ours):
+        message = ScheduledMessage.objects.filter(pk=int(ours)).first()
+        if message is not None:
+            return message
+    theirs = str(event.message_id or "")
+    if theirs and len(theirs) <= 255 and not UNSTORABLE.search(theirs):
+        return ScheduledMessage.objects.filter(provider_message_id=theirs).first()
+    return None
+
+
+def _storable(text: Any, limit: int) -> str:
+    """Provider text as we keep it: at most ``limit`` characters, without what PostgreSQL cannot store."""
+    return UNSTORABLE.sub("", str(text or ""))[:limit]
+
+
 @receiver(tracking, dispatch_uid="saleor-journey-tracking")
 def record_tracking_event(sender: Any, event: AnymailTrackingEvent, esp_name: str, **kwargs: Any) -> None:
     """Apply one tracking event to our message, if it is about one of ours and new."""
-    metadata = event.metadata or {}
-    message = None
-    if metadata.get("journey_message_id", "").isdigit():
-        message = ScheduledMessage.objects.filter(pk=int(metadata["journey_message_id"])).first()
-    if message is None and event.message_id:
-        message = ScheduledMessage.objects.filter(provider_message_id=str(event.message_id)).first()
+    message = _our_message(event)
     if message is None or event.event_type not in RECORDED:
         return
     kind = RECORDED_AS.get((esp_name.lower(), event.event_type), event.event_type)
@@ -178,8 +200,9 @@ def record_tracking_event(sender: Any, event: AnymailTrackingEvent, esp_name: st
     try:
         with transaction.atomic():
             DeliveryEvent.objects.create(
-                message=message, kind=kind, provider=esp_name.lower(), provider_event_id=str(event_id)[:255],
-                at=at, detail={"reject_reason": event.reject_reason, "description": (event.description or "")[:500]},
+                message=message, kind=kind, provider=esp_name.lower()[:32], provider_event_id=_storable(event_id, 255),
+                at=at, detail={"reject_reason": _storable(event.reject_reason, 64) or None,
+                               "description": _storable(event.description, 500)},
             )
             reason = SUPPRESSING.get(event.event_type)
             if reason and not _temporary(event, esp_name):

@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from ...config import JourneySettings
 from ...exceptions import ForgedCallbackError
 from ...services import ratelimit, reviews
+from ...web import read_form
 from .. import rendering
 from ..tokens import read_review_token
 
@@ -54,11 +55,12 @@ def handle(request: HttpRequest, rest: str, settings: JourneySettings, record: A
         return HttpResponse(status=405, headers={"Allow": "GET, POST"})
     if not reviews.attempt_allowed(token, ratelimit.client_address(request)):
         return HttpResponse("Too many attempts; try again later.", status=429, content_type="text/plain")
+    form = read_form(request)
     if already:
         return _page(lang, {**base, "done": True})
-    title, text = request.POST.get("title", ""), request.POST.get("text", "")
+    title, text = form.get("title", ""), form.get("text", "")
     try:
-        review = reviews.clean(request.POST.get("rating", ""), title, text)
+        review = reviews.clean(form.get("rating", ""), title, text)
     except reviews.InvalidReview as exc:
         kept = {"title": title.strip()[:reviews.TITLE_MAX], "text": text.strip()[:reviews.TEXT_MAX]}
         return _page(lang, {**base, "errors": exc.fields, **kept}, status=400)

@@ -7,6 +7,7 @@ Saleor may change the host the request arrives with.
 """
 
 import logging
+import re
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
@@ -17,6 +18,7 @@ from ...config import JourneySettings
 from ...exceptions import ForgedCallbackError, PermanentSendError
 from ...models import DeliveryEvent, MessageChannel, MessageState, ScheduledMessage
 from ...routes import TWILIO_INBOUND, TWILIO_STATUS, plugin_url
+from ...web import read_form
 from .. import outbox, preferences
 from ..addresses import normalise_phone
 from ..channels.twilio import OPT_OUT_CODES
@@ -28,9 +30,13 @@ STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT
 START_WORDS = {"START", "YES", "UNSTOP", "OPTIN"}
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 FAILED_STATUSES = {"failed", "undelivered"}
+#: Twilio's message SIDs (SM…, MM…: 34 letters and digits; a little room for other forms) and status words.
+SID = re.compile(r"[A-Za-z0-9]{2,64}")
+STATUS = re.compile(r"[a-z_]{1,30}")
 
 
 def _verified_params(request: HttpRequest, path: str, settings: JourneySettings) -> dict[str, str]:
+    """The callback's form, once its size, type and Twilio signature are checked (in that order)."""
     delivery = settings.delivery
     if request.method != "POST":
         raise ForgedCallbackError("POST only", status=405)
@@ -38,10 +44,12 @@ def _verified_params(request: HttpRequest, path: str, settings: JourneySettings)
         raise ForgedCallbackError("Twilio is not configured", status=403)
     url = plugin_url(delivery.public_base_url, path)
     signature = request.headers.get("X-Twilio-Signature", "")
-    params = {key: request.POST.get(key, "") for key in request.POST}
-    if not url or not signature or not RequestValidator(delivery.twilio_auth_token).validate(url, params, signature):
+    if not url or not signature:
         raise ForgedCallbackError("invalid Twilio signature", status=403)
-    return params
+    form = read_form(request)  # bounded: the signature is computed over the parsed parameters
+    if not RequestValidator(delivery.twilio_auth_token).validate(url, form, signature):
+        raise ForgedCallbackError("invalid Twilio signature", status=403)
+    return {key: form.get(key, "") for key in form}
 
 
 def _first_time(provider_event_id: str, kind: str, message: ScheduledMessage | None, detail: dict[str, str]) -> bool:
@@ -60,13 +68,14 @@ def _first_time(provider_event_id: str, kind: str, message: ScheduledMessage | N
 def handle_status(request: HttpRequest, rest: str, settings: JourneySettings) -> HttpResponse:
     params = _verified_params(request, TWILIO_STATUS, settings)
     sid, status = params.get("MessageSid", ""), params.get("MessageStatus", "").lower()
-    if not sid or not status:
-        raise ForgedCallbackError("missing MessageSid or MessageStatus", status=400)
+    if not SID.fullmatch(sid) or not STATUS.fullmatch(status):
+        raise ForgedCallbackError("MessageSid or MessageStatus is missing or malformed", status=400)
     message = ScheduledMessage.objects.filter(provider_message_id=sid).first()
-    error = params.get("ErrorCode", "")
+    error = params.get("ErrorCode", "")[:16]
     if not _first_time(f"{sid}:{status}", status, message, {"error_code": error}):
         return HttpResponse(status=204)
-    if message is not None and status in FAILED_STATUSES and error.isdigit() and int(error) in OPT_OUT_CODES:
+    if message is not None and status in FAILED_STATUSES and error.isascii() and error.isdigit() \
+            and int(error) in OPT_OUT_CODES:
         preferences.suppress(message.channel, message.recipient, reason=error, source="twilio status")
     return HttpResponse(status=204)
 
@@ -76,8 +85,8 @@ def handle_inbound(request: HttpRequest, rest: str, settings: JourneySettings) -
     sid, sender = params.get("MessageSid", ""), params.get("From", "")
     word = params.get("Body", "").strip().upper().rstrip(".!")
     channel = MessageChannel.WHATSAPP if sender.startswith("whatsapp:") else MessageChannel.SMS
-    if not sid or not sender:
-        raise ForgedCallbackError("missing MessageSid or From", status=400)
+    if not SID.fullmatch(sid) or not sender:
+        raise ForgedCallbackError("MessageSid or From is missing or malformed", status=400)
     try:
         number = normalise_phone(sender.removeprefix("whatsapp:"))
     except PermanentSendError:  # a short code or alphanumeric sender: nothing to record

@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from ... import clock as journey_clock
 from ...config import JourneySettings
 from ...exceptions import ForgedCallbackError
-from ...models import DeliveryEvent, MessageState, ScheduledMessage
+from ...models import Consent, DeliveryEvent, MessageState, ScheduledMessage
 from .. import outbox, preferences, rendering
 from ..tokens import read_unsubscribe_token
 
@@ -48,8 +48,18 @@ def handle(request: HttpRequest, rest: str, settings: JourneySettings) -> HttpRe
 
 
 def _unsubscribe(message: ScheduledMessage) -> None:
-    """Suppress the address on the message's channel, record the refusal, cancel what is pending."""
+    """Suppress the address on the message's channel, record the refusal, cancel what is pending.
+
+    A replayed POST (a mail client retrying, a scanner, a double click) is one
+    event: while the address is still unsubscribed and has not opted back in,
+    another POST records nothing and moves no consent time. After an opt-in,
+    the same link unsubscribes again.
+    """
     with transaction.atomic():
+        list(ScheduledMessage.objects.select_for_update().filter(pk=message.pk).values_list("pk"))  # replays queue
+        consent = Consent.objects.filter(channel=message.channel, address=message.recipient).first()
+        if consent is not None and not consent.granted and preferences.is_suppressed(message.channel, message.recipient):
+            return
         preferences.suppress(message.channel, message.recipient, reason="unsubscribed", source="link")
         preferences.record_consent(message.channel, message.recipient, False, source="unsubscribe link")
         cancelled = outbox.stop_pending(
