@@ -117,6 +117,12 @@ PUBLIC_URL = os.environ.get("PUBLIC_URL") or None
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"saleor_journey": {"handlers": ["console"], "level": "INFO"}},
+    "handlers": {"console": {"class": "logging.StreamHandler"}, "null": {"class": "logging.NullHandler"}},
+    "loggers": {
+        "saleor_journey": {"handlers": ["console"], "level": "INFO"},
+        # As Saleor: graphql-core 2 logs every resolver exception, expected or not; Saleor drops those logs
+        # (saleor/settings.py, LOGGING "graphql.execution.utils" and "graphql.execution.executor").
+        "graphql.execution.utils": {"propagate": False, "handlers": ["null"]},
+        "graphql.execution.executor": {"propagate": False, "handlers": ["null"]},
+    },
 }

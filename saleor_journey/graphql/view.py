@@ -139,7 +139,13 @@ def handle(
     except limits.QueryTooComplex as exc:
         return _error(str(exc), 400, "QUERY_TOO_COMPLEX")
     context = Context(requestor, settings, record, ratelimit.client_address(request), channels=channels)
-    result = execute(schema, document, context_value=context, variable_values=variables, operation_name=operation)
+    try:
+        result = execute(schema, document, context_value=context, variable_values=variables, operation_name=operation)
+    except GraphQLError as exc:  # graphql-core 2 raises for variables that do not fit the operation
+        return JsonResponse({"errors": [_format(exc)]}, status=400)
+    except Exception as exc:  # noqa: BLE001 - ... or lets a scalar's parsing error through (a bare Exception for Int)
+        # Resolvers' errors never get here (execute collects them): this is the variables' coercion.
+        return _error(f"A variable does not fit its type: {str(exc)[:200]}", 400, "BAD_USER_INPUT")
     payload: dict[str, Any] = {"data": result.data}
     status = 200
     if result.errors:

@@ -240,7 +240,7 @@ class JourneyPlugin(BasePlugin):
         setattr(request, ratelimit.CLIENT_ADDRESS_ATTRIBUTE, client_ip(request))
         response = self._answer(request, path)
         if response is None:
-            return previous_value if isinstance(previous_value, HttpResponse) else web.protect(HttpResponseNotFound())
+            response = previous_value if isinstance(previous_value, HttpResponse) else HttpResponseNotFound()
         return web.protect(response)
 
     def _answer(self, request: Any, path: str) -> HttpResponse | None:
