@@ -212,11 +212,7 @@ def form_probes(keys: Keys) -> list[Probe]:
 def twilio_probes(keys: Keys) -> list[Probe]:
     def signed(name: str, path: str, params: list[tuple[str, str]], statuses: tuple[int, ...] = (400,),
                says: str = "", changes: bool = False) -> Probe:
-        url = f"{keys.public_base}{BASE}{path}"
-        form: dict[str, list[str]] = {}
-        for key, value in params:
-            form.setdefault(key, []).append(value)
-        signature = RequestValidator(keys.twilio_auth_token).compute_signature(url, _MultiDict(form))
+        signature = twilio_signature(keys, path, params)
         return Probe("twilio", name, "POST", path, _form(params), FORM, {"X-Twilio-Signature": signature}, statuses,
                      says, anonymous=False, changes=changes)
 
@@ -247,6 +243,14 @@ def twilio_probes(keys: Keys) -> list[Probe]:
                [("MessageSid", "SMfullwidth"), ("MessageStatus", "failed"), ("ErrorCode", "２１６１０")], (204,),
                changes=True),
     ]
+
+
+def twilio_signature(keys: Keys, path: str, params: dict[str, str] | list[tuple[str, str]]) -> str:
+    """What Twilio sends in X-Twilio-Signature for these parameters posted to the plugin's public URL."""
+    form: dict[str, list[str]] = {}
+    for key, value in params.items() if isinstance(params, dict) else params:
+        form.setdefault(key, []).append(value)
+    return RequestValidator(keys.twilio_auth_token).compute_signature(f"{keys.public_base}{BASE}{path}", _MultiDict(form))
 
 
 class _MultiDict(dict):

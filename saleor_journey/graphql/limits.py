@@ -15,7 +15,9 @@ Three steps, each cheap and bounded by the one before:
    1, multiplied by the page size of each connection above it
    (``first``/``last``, from the query or its variables; the page cap when a
    variable is not given), so a page of 100 journeys with their history costs
-   about 100 × the fields per journey. Fragments are expanded.
+   about 100 × the fields per journey. Fragments are expanded. Introspection
+   (``__schema``, ``__type``) reads only the schema and is not priced, so
+   GraphiQL and other tools can load it.
 
 Anonymous callers (a storefront tracking a view, a customer submitting a
 review) get tighter limits than staff and apps.
@@ -227,6 +229,8 @@ def check(document: ast.Document, operation_name: str | None, variables: dict[st
             raise QueryTooComplex(f"The query is nested deeper than {MAX_DEPTH} levels.")
         cost = 0
         for selection in selection_set.selections:
+            if isinstance(selection, ast.Field) and selection.name.value.startswith("__"):
+                continue  # introspection reads the schema, not the shop (its size is bounded before validation)
             if isinstance(selection, ast.Field):
                 cost += 1 + _page_size(selection, variables) * walk(selection.selection_set, depth + 1, seen)
             elif isinstance(selection, ast.InlineFragment):

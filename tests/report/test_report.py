@@ -206,3 +206,24 @@ def test_a_shop_whose_staff_sign_in_only_with_sso_gets_no_password_sign_in(make_
     refused = Client().post(REPORT, {"email": "owner@example.com", "password": "correct horse battery staple"},
                             REMOTE_ADDR="198.51.100.31")
     assert refused.status_code == 403 and "journey_report" not in refused.cookies
+
+
+def test_signing_out_ends_the_session_on_the_server_a_copied_cookie_opens_nothing(shop: Any, make_user: Any) -> None:
+    from saleor_journey.models import ReportSession
+    from tests.hostile import header_problems
+
+    owner = make_user("owner@example.com", is_staff=True, granted_permissions=[MANAGE_USERS, MANAGE_ORDERS])
+    owner.set_password("correct horse battery staple")
+    owner.save()
+    laptop, phone, thief = Client(), Client(), Client()
+    for browser in (laptop, phone):
+        browser.post(REPORT, {"email": "owner@example.com", "password": "correct horse battery staple"})
+    thief.cookies["journey_report"] = laptop.cookies["journey_report"].value  # copied off the laptop
+    page = get(client=thief)
+    assert page.status_code == 200 and b'id="funnel"' in page.content and header_problems(dict(page.items())) == []
+
+    laptop.post(REPORT, {"action": "sign_out"})
+
+    assert b'type="password"' in get(client=thief).content and b'id="funnel"' not in get(client=thief).content
+    assert b'id="funnel"' in get(client=phone).content  # the other sign-in is its own session
+    assert ReportSession.objects.count() == 1
