@@ -1,5 +1,6 @@
 """The README's first command: the demo shop comes up on its own embedded PostgreSQL and shows what it did."""
 
+import json
 import os
 import re
 import signal
@@ -49,6 +50,13 @@ def test_the_demo_replays_a_shop_prints_the_funnel_and_serves_its_pages(tmp_path
             assert f"{base}{path}" in output
         status, index = fetch(f"{base}/")
         assert status == 200 and "owner@demo.example" in index
+        # The credentials are shown in the terminal only; the links are signed with this demo's own key.
+        password = re.search(r"sign in: owner@demo\.example / (\S+)\)", output).group(1)  # type: ignore[union-attr]
+        staff_token = (tmp_path / "staff-token.txt").read_text().strip()
+        assert password not in index and staff_token not in index
+        keys = json.loads((tmp_path / "keys.json").read_text())
+        assert (tmp_path / "keys.json").stat().st_mode & 0o777 == 0o600 and len(keys["secret_key"]) >= 50
+        assert "tests-only-secret-key" not in keys.values()
         status, outbox = fetch(f"{base}/outbox/")
         assert status == 200 and "abandoned_cart / reminder_1" in outbox
         status, email = fetch(f"{base}/outbox/1/")
