@@ -80,20 +80,30 @@ def graphql_probes(keys: Keys) -> list[Probe]:
                "{ customerJourneys(first: $n, after: $after, filter: $f) { totalCount } }"
     funnel = "query($p: PeriodInput) { journeyFunnel(period: $p) { lapsed } }"
     cycle = "{ ...A } fragment A on Query { ...B } fragment B on Query { ...A journeyFunnel { lapsed } }"
-    diamond = "{ ...F0 } " + " ".join(f"fragment F{i} on Query {{ ...F{i + 1} ...G{i + 1} }} "
+    diamond = "{ ...F0 ...G0 } " + " ".join(f"fragment F{i} on Query {{ ...F{i + 1} ...G{i + 1} }} "
                                       f"fragment G{i} on Query {{ ...F{i + 1} }}" for i in range(9)) \
         + " fragment F9 on Query { journeyFunnel { lapsed } } fragment G9 on Query { journeyFunnel { lapsed } }"
+    deep = "types { fields { type { ofType { ofType { ofType { fields { type { ofType { ofType { ofType { fields " \
+           "{ name type { name } } } } } } } } } } } } }"
+    fan_out = "{ " + " ".join(f"s{i}: __schema {{ {deep} }}" for i in range(20)) + " }"
     return [
+        anon("the same fields 10 x 10 x 10 levels deep",
+             _gql("{ " + ("journeyFunnel { " + ("stages { " + "stage " * 10 + "} ") * 10 + "} ") * 10 + "}"),
+             says="QUERY_TOO_LARGE", headers=staff, anonymous=False),
+        auth("introspection fanning out through every type's fields", _gql(fan_out), says="introspection"),
         anon("a field repeated 3,000 times (99 kB), anonymous", _gql("{ " + "journeyFunnel { lapsed } " * 3000 + "}"),
              (413,), "TOO_LARGE"),
         auth("a field repeated 3,000 times, staff", _gql("{ " + "journeyFunnel { lapsed } " * 3000 + "}"),
              says="QUERY_TOO_LARGE"),
         anon("a field repeated 200 times, anonymous", _gql("{ " + "productRating(product: 1) { count } " * 200 + "}"),
              says="QUERY_TOO_LARGE"),
-        auth("one response name 40 times through inline fragments",
-             _gql("{ " + "... on Query { journeyFunnel { lapsed } } " * 40 + "}"), says="QUERY_TOO_LARGE"),
+        anon("one response name 80 times through inline fragments",
+             _gql("{ " + "... on Query { productRating(product: 1) { count } } " * 80 + "}"), says="QUERY_TOO_LARGE"),
         anon("50 aliases, anonymous", _gql("{ " + " ".join(f"a{i}: productRating(product: 1) {{ count }}"
                                                            for i in range(50)) + " }"), says="QUERY_TOO_LARGE"),
+        auth("102 funnels and metrics, staff", _gql("{ " + " ".join(f"f{i}: journeyFunnel {{ lapsed }}"
+                                                                    for i in range(102)) + " }"),
+             says="QUERY_TOO_COMPLEX"),
         auth("2,500 fields, staff", _gql("{ journeyFunnel { " + "lapsed " * 2500 + "} }"), says="QUERY_TOO_LARGE"),
         anon("300 levels of braces", _gql("{ a" * 300 + "}" * 300), says="QUERY_TOO_LARGE"),
         auth("300 levels of list values", _gql("{ productRating(product: " + "[" * 300 + "1" + "]" * 300
@@ -104,7 +114,7 @@ def graphql_probes(keys: Keys) -> list[Probe]:
              says="deeper than"),
         anon("a fragment cycle", _gql(cycle), says="spreads itself"),
         anon("a fragment spreading itself", _gql("{ ...A } fragment A on Query { ...A }"), says="spreads itself"),
-        auth("fragments doubling ten times", _gql(diamond), says="QUERY_TOO_LARGE"),
+        auth("fragments doubling ten times (priced as expanded)", _gql(diamond), says="QUERY_TOO_COMPLEX"),
         anon("20 fragments, anonymous", _gql("{ ...F0 } " + " ".join(f"fragment F{i} on Query {{ __typename }}"
                                                                       for i in range(20))), says="QUERY_TOO_LARGE"),
         anon("a 2.6 MB body", b"", (413,), "TOO_LARGE", declared_length=HUGE),
@@ -302,8 +312,32 @@ def page_probes(keys: Keys) -> list[Probe]:
     ]
 
 
+def limit_probes(keys: Keys) -> list[Probe]:
+    """Documents just inside the limits: answered (200), and measured by the benchmark like the refused ones."""
+    staff = {"Authorization": f"Bearer {keys.staff_token}"}
+    from graphql.utils.introspection_query import introspection_query
+
+    nested = "{ " + ("journeyFunnel { " + ("stages { " + "stage " * 5 + "} ") * 5 + "} ") * 5 + "}"
+    return [
+        Probe("limits", "GraphiQL's introspection, anonymous", "POST", GRAPHQL, _gql(introspection_query), JSON,
+              statuses=(200,), says="__schema"),
+        Probe("limits", "the same fields 5 x 5 x 5 levels deep, staff", "POST", GRAPHQL, _gql(nested), JSON, staff,
+              (200,), "journeyFunnel", anonymous=False),
+        Probe("limits", "20 aliased product ratings, anonymous", "POST", GRAPHQL,
+              _gql("{ " + " ".join(f"r{i}: productRating(product: {i + 1}) {{ count average }}" for i in range(20))
+                   + " }"), JSON, statuses=(200,), says="r19"),
+        Probe("limits", "98 aliased funnels and metrics, staff", "POST", GRAPHQL,
+              _gql("{ " + " ".join(f"f{i}: journeyFunnel {{ lapsed }} m{i}: journeyMetrics {{ remindersSent }}"
+                                   for i in range(49)) + " }"), JSON, staff, (200,), "m48", anonymous=False),
+        Probe("limits", "a page of 100 journeys with their history, staff", "POST", GRAPHQL,
+              _gql("{ customerJourneys(first: 100) { edges { node { stage history { fromStage toStage at } } } } }"),
+              JSON, staff, (200,), "edges", anonymous=False),
+    ]
+
+
 def probes(keys: Keys) -> list[Probe]:
-    return graphql_probes(keys) + form_probes(keys) + twilio_probes(keys) + esp_probes(keys) + page_probes(keys)
+    return (graphql_probes(keys) + form_probes(keys) + twilio_probes(keys) + esp_probes(keys) + page_probes(keys)
+            + limit_probes(keys))
 
 
 @dataclass(frozen=True)

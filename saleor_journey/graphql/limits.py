@@ -9,15 +9,16 @@ Three steps, each cheap and bounded by the one before:
 2. ``bound`` walks the parsed document before validation, because
    graphql-core 2's validation of overlapping fields is quadratic in the
    fields sharing one response name: the number of fields and aliases,
-   fragments and operations, fragment cycles, and how often one response
-   name repeats in a selection (fragments expanded, each counted once).
+   fragments and operations, fragment cycles, and the number of field pairs
+   that validation would compare (counted, with a budget).
 3. ``check`` runs after validation and prices the query: every field counts
-   1, multiplied by the page size of each connection above it
+   1 (``journeyFunnel`` and ``journeyMetrics`` 500), multiplied by the page size of each connection above it
    (``first``/``last``, from the query or its variables; the page cap when a
    variable is not given), so a page of 100 journeys with their history costs
    about 100 × the fields per journey. Fragments are expanded. Introspection
-   (``__schema``, ``__type``) reads only the schema and is not priced, so
-   GraphiQL and other tools can load it.
+   (``__schema``, ``__type``) reads only the schema: it has no depth limit
+   and its own cap, by what it would read (introspection.py), so GraphiQL
+   and other tools can load it.
 
 Anonymous callers (a storefront tracking a view, a customer submitting a
 review) get tighter limits than staff and apps.
@@ -32,10 +33,13 @@ from graphql.language.lexer import Lexer, TokenKind
 from graphql.language.source import Source
 
 from ..web import UNSTORABLE
+from . import introspection
 from .pagination import MAX_PAGE
 
 MAX_DEPTH = 10
 MAX_COST = 50_000
+#: Fields that read a period's figures (a few milliseconds each) cost more than one: at most 100 in a query.
+WEIGHT = {"journeyFunnel": 500, "journeyMetrics": 500}
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,14 +51,14 @@ class Bounds:
     aliases: int
     fragments: int  # fragment definitions
     operations: int
-    repeats: int  # one response name in one selection set, fragments expanded
+    overlap_pairs: int  # field pairs sharing a response name that validation would compare
     variables_nesting: int  # lists and objects in the variables, one inside another
 
 
 STAFF = Bounds(body_bytes=100_000, tokens=10_000, nesting=40, fields=2_000, aliases=200, fragments=100, operations=20,
-               repeats=10, variables_nesting=10)
+               overlap_pairs=20_000, variables_nesting=10)
 ANONYMOUS = Bounds(body_bytes=32_000, tokens=1_000, nesting=30, fields=100, aliases=20, fragments=10, operations=5,
-                   repeats=5, variables_nesting=10)
+                   overlap_pairs=2_000, variables_nesting=10)
 
 
 class QueryTooComplex(ValueError):
@@ -136,7 +140,7 @@ def bound(document: ast.Document, bounds: Bounds) -> None:
         if aliases > bounds.aliases:
             raise QueryTooLarge(f"The query uses more than {bounds.aliases} aliases.")
     _refuse_cycles(fragments)
-    _refuse_repeats(document, fragments, bounds.repeats)
+    _refuse_overlap_work(document, fragments, bounds.overlap_pairs)
 
 
 def _refuse_cycles(fragments: dict[str, ast.FragmentDefinition]) -> None:
@@ -170,38 +174,70 @@ def _spreads(selection_set: ast.SelectionSet | None) -> list[str]:
     return names
 
 
-def _refuse_repeats(document: ast.Document, fragments: dict[str, ast.FragmentDefinition], limit: int) -> None:
-    """One response name may appear at most ``limit`` times in a selection set, with its fragments expanded
-    (validation compares every pair of them). Fragments are counted once each (no cycles by now)."""
-    names_of: dict[str, Counter[str]] = {}
+class _OverlapWork:
+    """Counts the field pairs graphql-core 2's OverlappingFieldsCanBeMerged rule would compare, and stops at
+    ``budget``. The rule compares every pair of fields sharing a response name in a selection set (fragments
+    expanded), and for each pair with sub-selections, every same-named pair below them, recursively: repeats
+    at several levels multiply (10 x 10 x 10 costs half a second). Counting stops at the budget, so this
+    costs at most the budget's worth of steps."""
 
-    def names(selection_set: ast.SelectionSet) -> Counter[str]:
-        found: Counter[str] = Counter()
-        for selection in selection_set.selections:
-            if isinstance(selection, ast.Field):
-                found[(selection.alias or selection.name).value] += 1
-            elif isinstance(selection, ast.InlineFragment):
-                found += names(selection.selection_set)
-            elif selection.name.value in fragments:
-                found += fragment(selection.name.value)
-        return found
+    def __init__(self, fragments: dict[str, ast.FragmentDefinition], budget: int) -> None:
+        self.fragments, self.budget = fragments, budget
+        self.groups: dict[int, dict[str, list[ast.Field]]] = {}
 
-    def fragment(name: str) -> Counter[str]:
-        if name not in names_of:
-            names_of[name] = Counter()  # stands in while it is expanded (cycles were refused)
-            names_of[name] = names(fragments[name].selection_set)
-        return names_of[name]
+    def spend(self, pairs: int) -> None:
+        self.budget -= pairs
+        if self.budget < 0:
+            raise QueryTooLarge("The query selects the same fields over and over (one name many times, at "
+                                "several levels): checking it would take too long.")
 
-    stack = [d.selection_set for d in document.definitions if hasattr(d, "selection_set")]
-    while stack:
-        selection_set = stack.pop()
+    def by_name(self, selection_set: ast.SelectionSet) -> dict[str, list[ast.Field]]:
+        """The fields of a selection set by response name, inline fragments and spread fragments included."""
+        key = id(selection_set)
+        if key not in self.groups:
+            found: dict[str, list[ast.Field]] = {}
+            pending, seen = [selection_set], set()
+            while pending:
+                for selection in pending.pop().selections:
+                    if isinstance(selection, ast.Field):
+                        found.setdefault((selection.alias or selection.name).value, []).append(selection)
+                    elif isinstance(selection, ast.InlineFragment):
+                        pending.append(selection.selection_set)
+                    elif selection.name.value in self.fragments and selection.name.value not in seen:
+                        seen.add(selection.name.value)
+                        pending.append(self.fragments[selection.name.value].selection_set)
+            self.groups[key] = found
+        return self.groups[key]
+
+    def within(self, selection_set: ast.SelectionSet) -> None:
+        for fields in self.by_name(selection_set).values():
+            self.spend(len(fields) * (len(fields) - 1) // 2)
+            nested = [f for f in fields if f.selection_set is not None]
+            for i, first in enumerate(nested):
+                for second in nested[i + 1:]:
+                    self.between(first.selection_set, second.selection_set)
+
+    def between(self, first: ast.SelectionSet, second: ast.SelectionSet) -> None:
+        pending = [(first, second)]
+        while pending:
+            one, other = pending.pop()
+            mine, theirs = self.by_name(one), self.by_name(other)
+            for name in mine.keys() & theirs.keys():
+                self.spend(len(mine[name]) * len(theirs[name]))
+                pending += [(a.selection_set, b.selection_set) for a in mine[name] for b in theirs[name]
+                            if a.selection_set is not None and b.selection_set is not None]
+
+
+def _refuse_overlap_work(document: ast.Document, fragments: dict[str, ast.FragmentDefinition], budget: int) -> None:
+    """Refuse a document whose overlapping-fields validation would compare more than ``budget`` field pairs."""
+    work = _OverlapWork(fragments, budget)
+    pending = [d.selection_set for d in document.definitions if hasattr(d, "selection_set")]
+    while pending:
+        selection_set = pending.pop()
         if selection_set is None:
             continue
-        counts = names(selection_set)
-        name, most = max(counts.items(), key=lambda item: item[1], default=("", 0))
-        if most > limit:
-            raise QueryTooLarge(f"{name!r} is selected {most} times in one selection; at most {limit}.")
-        stack += [s.selection_set for s in selection_set.selections if not isinstance(s, ast.FragmentSpread)]
+        work.within(selection_set)  # as the rule does on entering every selection set
+        pending += [s.selection_set for s in selection_set.selections if not isinstance(s, ast.FragmentSpread)]
 
 
 def _page_size(field: ast.Field, variables: dict[str, Any]) -> int:
@@ -216,11 +252,12 @@ def _page_size(field: ast.Field, variables: dict[str, Any]) -> int:
     return 1
 
 
-def check(document: ast.Document, operation_name: str | None, variables: dict[str, Any]) -> None:
+def check(document: ast.Document, operation_name: str | None, variables: dict[str, Any], schema: Any = None) -> None:
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, ast.FragmentDefinition)}
     operations = [d for d in document.definitions if isinstance(d, ast.OperationDefinition)]
     if operation_name:
         operations = [o for o in operations if o.name and o.name.value == operation_name]
+    schema_reads = [0]  # introspection's reads, all fields together
 
     def walk(selection_set: ast.SelectionSet | None, depth: int, seen: frozenset[str]) -> int:
         if selection_set is None:
@@ -230,9 +267,16 @@ def check(document: ast.Document, operation_name: str | None, variables: dict[st
         cost = 0
         for selection in selection_set.selections:
             if isinstance(selection, ast.Field) and selection.name.value.startswith("__"):
-                continue  # introspection reads the schema, not the shop (its size is bounded before validation)
+                if selection.name.value in ("__schema", "__type") and schema is not None:
+                    try:  # priced by what it would read from the schema, with its own cap (not the shop's)
+                        schema_reads[0] += introspection.reads(schema, selection, fragments,
+                                                               introspection.MAX_READS - schema_reads[0])
+                    except introspection.TooMuchIntrospection as exc:
+                        raise QueryTooComplex(str(exc)) from None
+                continue
             if isinstance(selection, ast.Field):
-                cost += 1 + _page_size(selection, variables) * walk(selection.selection_set, depth + 1, seen)
+                cost += WEIGHT.get(selection.name.value, 1) + _page_size(selection, variables) * walk(
+                    selection.selection_set, depth + 1, seen)
             elif isinstance(selection, ast.InlineFragment):
                 cost += walk(selection.selection_set, depth, seen)
             elif isinstance(selection, ast.FragmentSpread):

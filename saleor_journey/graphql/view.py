@@ -135,7 +135,7 @@ def handle(
     if invalid:
         return JsonResponse({"errors": [_format(e, "GRAPHQL_VALIDATION_FAILED") for e in invalid]}, status=400)
     try:
-        limits.check(document, operation, variables)
+        limits.check(document, operation, variables, schema)
     except limits.QueryTooComplex as exc:
         return _error(str(exc), 400, "QUERY_TOO_COMPLEX")
     context = Context(requestor, settings, record, ratelimit.client_address(request), channels=channels)

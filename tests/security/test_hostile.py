@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
-from tests.hostile import Keys, Probe, esp_probes, form_probes, graphql_probes, page_probes, problems, send, snapshot
-from tests.hostile import twilio_probes
+from tests.hostile import Keys, Probe, esp_probes, form_probes, graphql_probes, limit_probes, page_probes, problems
+from tests.hostile import send, snapshot, twilio_probes
 
 FAMILIES = {
     "graphql": graphql_probes,
@@ -14,6 +14,7 @@ FAMILIES = {
     "twilio": twilio_probes,
     "esp": esp_probes,
     "pages": page_probes,
+    "limits": limit_probes,
 }
 
 
