@@ -24,7 +24,6 @@ Anonymous callers (a storefront tracking a view, a customer submitting a
 review) get tighter limits than staff and apps.
 """
 
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 

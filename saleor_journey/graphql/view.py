@@ -1,9 +1,13 @@
 """POST /plugins/global/<id>/graphql/: the standard ``{query, variables, operationName}`` body, JSON back.
 
-GET answers the explorer page. HTTP status: 401 for a refused token (or a protected field asked anonymously),
-403 when a field needs a permission the caller lacks, 400 for a malformed
-request, a query that does not validate or is too costly; 200 otherwise. The
-fields the caller may see are still answered beside a permission error.
+GET answers the explorer page. HTTP status: 401 for a refused token (or a
+protected field asked anonymously), 403 when a field needs a permission the
+caller lacks, 413 for a body over the size limit (smaller without a token),
+415 for a body that is not JSON, 400 for a malformed request, a document over
+the limits (limits.py: checked before parsing, before validation and before
+running), one that does not validate, or variables that do not fit; 200
+otherwise. The fields the caller may see are still answered beside a
+permission error.
 """
 
 import json
@@ -29,6 +33,7 @@ from .requestor import AuthenticationFailed, Requestor
 from .schema import SDL_PATH, schema
 
 logger = logging.getLogger(__name__)
+
 
 @dataclass
 class Context:
