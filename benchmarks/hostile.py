@@ -26,6 +26,7 @@ expected). Goal: zeros, and the slowest request under 0.5 s of CPU.
 """
 
 import argparse
+import itertools
 import json
 import os
 import re
@@ -46,6 +47,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "contract")]
 
 DATABASE_URL = os.environ.get("HOSTILE_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/journey_demo_hostile")
 TICKS = os.sysconf("SC_CLK_TCK")
+VARIANTS = itertools.count()
 
 
 def start_demo(state: Path) -> tuple[subprocess.Popen[str], str]:
@@ -108,6 +110,10 @@ def raw_request(port: int, probe: Any) -> tuple[int, dict[str, str], str]:
     from tests.hostile import BASE
 
     body = probe.body if probe.declared_length is None else b"x" * probe.declared_length
+    if probe.vary:
+        document = json.loads(body)
+        document["query"] += f"\n# {next(VARIANTS)}"
+        body = json.dumps(document).encode()
     headers = {"Host": f"127.0.0.1:{port}", "Connection": "close", **probe.headers}
     if probe.content_type:
         headers["Content-Type"] = probe.content_type
@@ -193,10 +199,42 @@ def run(pid: int, port: int, keys: Any, args: Any) -> None:
     for name, values in sorted(cpu.items(), key=lambda kv: -max(kv[1]))[:6]:
         values = sorted(values)
         print(f"    {max(values):.2f} / {values[len(values) // 2]:.2f}  {name}")
+    slowdown(port, catalogue, cpu)
     for table in changed:
         print(f"  changed: {table}")
     for problem, times in wrong.most_common(20):
         print(f"  unexpected ({times}x): {problem[:160]}")
+
+
+def slowdown(port: int, catalogue: list[Any], cpu: dict[str, list[float]]) -> None:
+    """A cheap request's latency alone, and while three clients send the costliest anonymous probes."""
+    health = next(p for p in catalogue if p.path == "/health")
+    by_cost = sorted((p for p in catalogue if p.anonymous and p.declared_length is None),
+                     key=lambda p: -sorted(cpu[f"{p.family} / {p.name}"])[len(cpu[f"{p.family} / {p.name}"]) // 2])
+    heavy = by_cost[:3]
+
+    def latency() -> float:
+        started = time.perf_counter()
+        raw_request(port, health)
+        return time.perf_counter() - started
+
+    alone = sorted(latency() for _ in range(50))[25]
+    stop = threading.Event()
+
+    def attack(probe: Any) -> None:
+        while not stop.is_set():
+            raw_request(port, probe)
+
+    attackers = [threading.Thread(target=attack, args=(p,), daemon=True) for p in heavy]
+    for thread in attackers:
+        thread.start()
+    time.sleep(1)
+    busy = sorted(latency() for _ in range(50))[25]
+    stop.set()
+    for thread in attackers:
+        thread.join(timeout=60)
+    print(f"  a health check: median {alone * 1000:.1f} ms alone, {busy * 1000:.1f} ms while three clients send "
+          f"{', '.join(repr(p.name) for p in heavy)} in a loop ({busy / alone:.1f}x)")
 
 
 if __name__ == "__main__":

@@ -56,6 +56,7 @@ class Probe:
     anonymous: bool = True
     changes: bool = False  # authentic input the plugin is right to record
     declared_length: int | None = None  # a Content-Length without that many bytes sent (the body is not needed)
+    vary: bool = False  # the benchmark adds a different comment to the query each time (nothing remembered helps)
 
 
 def _gql(query: str, variables: Any = None, **extra: Any) -> bytes:
@@ -321,6 +322,8 @@ def limit_probes(keys: Keys) -> list[Probe]:
     return [
         Probe("limits", "GraphiQL's introspection, anonymous", "POST", GRAPHQL, _gql(introspection_query), JSON,
               statuses=(200,), says="__schema"),
+        Probe("limits", "GraphiQL's introspection, anonymous, a different text each time", "POST", GRAPHQL,
+              _gql(introspection_query), JSON, statuses=(200,), says="__schema", vary=True),
         Probe("limits", "the same fields 5 x 5 x 5 levels deep, staff", "POST", GRAPHQL, _gql(nested), JSON, staff,
               (200,), "journeyFunnel", anonymous=False),
         Probe("limits", "20 aliased product ratings, anonymous", "POST", GRAPHQL,

@@ -21,7 +21,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from graphql import parse, validate
 from graphql.error import GraphQLError, GraphQLSyntaxError
 from graphql.execution import execute
-from graphql.language.ast import OperationDefinition
+from graphql.language.ast import Field, OperationDefinition
 
 from ..delivery import rendering
 from ..services import ratelimit
@@ -122,6 +122,9 @@ def handle(
     variables, operation = body.get("variables") or {}, body.get("operationName")
     if not isinstance(variables, dict) or not (operation is None or isinstance(operation, str)):
         return _error("variables must be an object and operationName a string.", 400, "BAD_REQUEST")
+    known = _introspection_answers.get((body["query"], operation))
+    if known is not None and not variables:
+        return JsonResponse(known)  # the same introspection as before: the schema has not changed since
     try:
         limits.check_variables(variables, bounds)
         limits.screen(body["query"], bounds)
@@ -153,6 +156,8 @@ def handle(
         return _error(f"A variable does not fit its type: {str(exc)[:200]}", 400, "BAD_USER_INPUT")
     payload: dict[str, Any] = {"data": result.data}
     status = 200
+    if not result.errors and not variables and _only_introspection(document, operation):
+        _remember(_introspection_answers, (body["query"], operation), payload)
     if result.errors:
         payload["errors"] = [_format(e) for e in result.errors]
         if result.data is None:
@@ -165,6 +170,26 @@ def handle(
 
 class UnknownOperation(ValueError):
     pass
+
+
+#: Answers to introspection queries (GraphiQL and other tools send the same one again and again), newest last.
+_introspection_answers: dict[tuple[str, str | None], dict[str, Any]] = {}
+INTROSPECTION_ANSWERS = 16
+
+
+def _only_introspection(document: Any, name: str | None) -> bool:
+    """Whether the operation asks only for the schema (``__schema``, ``__type``, ``__typename``), no data."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinition)
+                  and (name is None or (d.name is not None and d.name.value == name))]
+    return bool(operations) and all(isinstance(s, Field) and s.name.value.startswith("__")
+                                    for s in operations[0].selection_set.selections)
+
+
+def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
+    cache.pop(key, None)
+    cache[key] = value
+    while len(cache) > INTROSPECTION_ANSWERS:
+        cache.pop(next(iter(cache)))
 
 
 def _choose_operation(document: Any, name: str | None) -> None:
