@@ -11,4 +11,5 @@ ANYMAIL = {"POSTMARK_SERVER_TOKEN": "bench-token", "POSTMARK_API_URL": os.enviro
            "REQUESTS_TIMEOUT": 10}
 MAILER_LOCK_PATH = os.environ.get("MAILER_LOCK_PATH", "/tmp/journey-bench-mailer")
 LOGGING = {"version": 1, "disable_existing_loggers": False}
-JOURNEY_IN_FLIGHT = int(os.environ.get("JOURNEY_IN_FLIGHT", "2"))
+JOURNEY_IN_FLIGHT = int(os.environ.get("JOURNEY_IN_FLIGHT", "25"))
+JOURNEY_SEND_THREADS = int(os.environ.get("JOURNEY_SEND_THREADS", "1"))

@@ -24,7 +24,8 @@ logger = logging.getLogger(__name__)
 
 #: How often beat runs the sweep; a deployment (or a test) may set JOURNEY_SWEEP_SECONDS in its settings.
 SWEEP_SECONDS = float(getattr(settings, "JOURNEY_SWEEP_SECONDS", 30.0))
-CLAIM_SIZE = 25
+#: Messages per claim, i.e. per send task: one read and one preflight query serve them all.
+CLAIM_SIZE = 100
 #: At most this many messages handed out per sweep, so one sweep never floods the queue.
 MAX_PER_SWEEP = 5000
 
