@@ -396,8 +396,9 @@ class Dispatcher:
             hashed = address_hash(message.channel, address)
             pre.addresses[message.pk] = (address, hashed)
             hashes.add((message.channel, hashed))
-            addresses.add((message.channel, address))
-            recipients.add(message.recipient)
+            if message.marketing:  # consent and the frequency cap concern marketing only
+                addresses.add((message.channel, address))
+                recipients.add(message.recipient)
         if not messages:
             return pre
         with connection.cursor() as cursor:
@@ -498,8 +499,10 @@ class Dispatcher:
             "        OR EXISTS (SELECT 1 FROM allowed WHERE allowed.channel = g.channel AND allowed.address_hash = g.hash))"
             f"   RETURNING {M}.id)"
             " SELECT 'a', id, false, false, false FROM answered"
-            f" UNION ALL SELECT 's', g.id, g.id IN (SELECT id FROM stamped), {blocked},"
-            f"   EXISTS (SELECT 1 FROM {M} WHERE {mine}) FROM g"
+            " UNION ALL SELECT 's', g.id, s.id IS NOT NULL,"  # why a message was not stamped, read only then
+            f"   CASE WHEN s.id IS NULL THEN {blocked} END,"
+            f"   CASE WHEN s.id IS NULL THEN EXISTS (SELECT 1 FROM {M} WHERE {mine}) END"
+            "   FROM g LEFT JOIN stamped s ON s.id = g.id"
         )
         params = [
             [r.message.pk for r in group], [r.message.channel for r in group], [r.hashed for r in group],
