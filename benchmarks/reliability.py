@@ -325,8 +325,9 @@ def scenario_forged(peer: Any, n: int) -> str:
     import base64
     import json
 
-    from django.test import Client
     from twilio.request_validator import RequestValidator
+
+    from tests.browsing import FormClient  # forms posted urlencoded, as Twilio and browsers do
 
     from saleor_journey.delivery.tokens import unsubscribe_token
     from saleor_journey.models import Consent, DeliveryEvent, ScheduledMessage, Suppression
@@ -336,7 +337,7 @@ def scenario_forged(peer: Any, n: int) -> str:
     ids = list(ScheduledMessage.objects.values_list("pk", flat=True))
     for pk in ids:
         ScheduledMessage.objects.filter(pk=pk).update(state="sent", provider_message_id=f"SM{pk}")
-    client = Client()
+    client = FormClient()
     base = "/plugins/global/saleor.journey"
     public = "https://api.shop.example.com/plugins/global/saleor.journey"
 
@@ -367,8 +368,10 @@ def scenario_forged(peer: Any, n: int) -> str:
         client.post(f"{base}/twilio/status/", params,
                     HTTP_X_TWILIO_SIGNATURE=validator.compute_signature(f"{public}/twilio/status/", params))
     delivered = DeliveryEvent.objects.filter(kind="delivered").count()
+    violations = (n - refused) + int(forged_changes) + abs(delivered - len(ids))
     return (f"forged: {n} forged callbacks refused {refused}/{n}, state changed by them: {forged_changes}; "
-            f"{n} replays of {len(ids)} distinct status callbacks recorded {delivered} events (one each)")
+            f"{n} replays of {len(ids)} distinct status callbacks recorded {delivered} events (one each), "
+            f"violations={violations}")
 
 
 def _manager() -> Any:

@@ -174,8 +174,8 @@ def review(client: Any, message: Any, rating: int) -> int:
 
     order_id = message.subject_key.split(":", 1)[1]
     line = OrderLine.objects.filter(order_id=order_id).select_related("order", "variant").first()
-    token = review_token(order_id, line.variant.product_id, line.variant_id, line.order.user_id,
-                         line.order.user_email, message.language, message.channel_slug)
+    token = review_token(order_id, line.variant.product_id, line.variant_id, message.language, message.channel_slug,
+                         product=line.product_name)
     response = client.post(f"/plugins/global/{PLUGIN_ID}/review/{token}/",
                            {"rating": str(rating), "title": "Recensione", "text": "Arrivato in tempo."})
     return response.status_code
@@ -195,7 +195,7 @@ def main() -> None:
 
     from django.conf import settings as django_settings
     from django.db import connections
-    from django.test import Client
+    from tests.browsing import FormClient  # the review form is posted urlencoded, as a browser does
     from django.utils import timezone
 
     from saleor_journey import clock as journey_clock
@@ -217,12 +217,15 @@ def main() -> None:
         pool = ProcessPoolExecutor(args.delivery_processes, mp_context=multiprocessing.get_context("fork"))
         for started_process in [pool.submit(_ready) for _ in range(args.delivery_processes)]:
             started_process.result()
-        figures = simulate(rnd, args.customers, args.days, start, pool, args.delivery_processes, Client())
+        figures = simulate(rnd, args.customers, args.days, start, pool, args.delivery_processes, FormClient())
         pool.shutdown()
     finally:
         peer_process.terminate()
     elapsed = time.monotonic() - started
     report(args, elapsed, figures)
+    refused = {status: n for status, n in figures["review_pages"].items() if status != 200}
+    if refused:
+        sys.exit(f"the review page refused simulated customers: {refused}")
 
 
 def simulate(
