@@ -72,8 +72,9 @@ GENERATE = [
     """INSERT INTO saleor_journey_productreview (product_id, variant_id, order_id, rating, title, text, language, status,
           created_at, journey_id)
         SELECT 1 + i % 500, NULL, 'o' || i, 1 + (i * 7) % 5, 'Titolo', 'Testo', 'it',
-               (ARRAY['approved','approved','pending'])[1 + i % 3], now() - (i % 365) * interval '1 day', i
-        FROM generate_series(1, 100000) i""",
+               (ARRAY['approved','approved','pending'])[1 + i % 3], now() - (i % 365) * interval '1 day',
+               1 + (i - 1) % %(customers)s
+        FROM generate_series(1, LEAST(100000, %(customers)s / 10)) i""",
 ]
 
 QUERIES = {

@@ -56,9 +56,10 @@ GENERATE = """
 INSERT INTO channel_channel (id, name, slug, is_active, currency_code, default_country)
 VALUES (1, 'Italia', 'it', true, 'EUR', 'IT');
 
-INSERT INTO account_user (id, password, email, first_name, last_name, is_staff, is_active, is_confirmed,
-                          date_joined, updated_at, language_code, number_of_orders, private_metadata, metadata)
-SELECT i, '', 'u' || i || '@example.com', '', '', false, true, true,
+INSERT INTO account_user (id, password, email, first_name, last_name, is_staff, is_superuser, jwt_token_key, is_active,
+                          granted_permissions, is_confirmed, date_joined, updated_at, language_code, number_of_orders,
+                          private_metadata, metadata)
+SELECT i, '', 'u' || i || '@example.com', '', '', false, false, left(md5(i::text), 12), true, '{{}}', true,
        now() - (random() * interval '1100 days'), now(), 'it', 0, '{{}}'::jsonb, '{{}}'::jsonb
 FROM generate_series(1, {users}) AS i;
 
@@ -73,17 +74,18 @@ FROM (SELECT i, (i::bigint * 7919) % {customers} AS c, now() - (random() * inter
       FROM generate_series(1, {orders}) AS i) s;
 
 INSERT INTO product_product (id, name, slug) SELECT i, 'Prodotto ' || i, 'p-' || i FROM generate_series(1, 100) i;
-INSERT INTO product_productvariant (id, product_id, name, sku) SELECT i, i, '250 g', 'SKU-' || i FROM generate_series(1, 100) i;
+INSERT INTO product_productvariant (id, product_id, name, sku, track_inventory)
+SELECT i, i, '250 g', 'SKU-' || i, true FROM generate_series(1, 100) i;
 
 INSERT INTO checkout_checkout (token, created_at, last_change, user_id, email, channel_id, currency,
-                               total_gross_amount, language_code)
+                               total_net_amount, total_gross_amount, price_expiration, language_code)
 SELECT gen_random_uuid(), t, t, CASE WHEN c < {users} THEN c + 1 END,
-       CASE WHEN c < {users} THEN NULL ELSE 'g' || c || '@example.com' END, 1, 'EUR', 0, 'it'
+       CASE WHEN c < {users} THEN NULL ELSE 'g' || c || '@example.com' END, 1, 'EUR', 0, 0, t, 'it'
 FROM (SELECT (i::bigint * 104729) % {customers} AS c, now() - (random() * interval '60 days') AS t
       FROM generate_series(1, {checkouts}) AS i) s;
 
-INSERT INTO checkout_checkoutline (id, created_at, checkout_id, variant_id, quantity)
-SELECT gen_random_uuid(), now(), token, 1 + (abs(hashtext(token::text)) % 100), 1 FROM checkout_checkout;
+INSERT INTO checkout_checkoutline (id, created_at, checkout_id, variant_id, quantity, currency)
+SELECT gen_random_uuid(), now(), token, 1 + (abs(hashtext(token::text)) % 100), 1, 'EUR' FROM checkout_checkout;
 
 ANALYZE;
 """

@@ -71,7 +71,7 @@ def start_demo(state: Path) -> tuple[subprocess.Popen[str], str]:
 
 
 def keys_of(state: Path, base: str) -> Any:
-    """What an honest party holds, read from the demo's database and state directory."""
+    """Read what an honest party holds from the demo's database and state directory."""
     keys = json.loads((state / "keys.json").read_text())
     os.environ.update(DJANGO_SETTINGS_MODULE="demo.settings", DATABASE_URL=DATABASE_URL,
                       DEMO_SECRET_KEY=keys["secret_key"], DEMO_CLOCK_FILE=str(state / "clock"))
@@ -204,10 +204,12 @@ def run(pid: int, port: int, keys: Any, args: Any) -> None:
         print(f"  changed: {table}")
     for problem, times in wrong.most_common(20):
         print(f"  unexpected ({times}x): {problem[:160]}")
+    if server_errors or internal or changed or wrong:
+        sys.exit("hostile: a 5xx, an internal error, a state change or an unexpected answer (above)")
 
 
 def slowdown(port: int, catalogue: list[Any], cpu: dict[str, list[float]]) -> None:
-    """A cheap request's latency alone, and while three clients send the costliest anonymous probes."""
+    """Measure a cheap request's latency alone, and while three clients send the costliest anonymous probes."""
     health = next(p for p in catalogue if p.path == "/health")
     by_cost = sorted((p for p in catalogue if p.anonymous and p.declared_length is None),
                      key=lambda p: -sorted(cpu[f"{p.family} / {p.name}"])[len(cpu[f"{p.family} / {p.name}"]) // 2])

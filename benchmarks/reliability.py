@@ -106,7 +106,7 @@ def configure(peer: Any, **extra: str) -> Any:
 def schedule_many(n: int, spread: float, prefix: str, marketing: bool = False) -> None:
     from django.utils import timezone
 
-    from saleor_journey.delivery.outbox import MessageSpec, schedule
+    from saleor_journey.services.outbox import MessageSpec, schedule
 
     start = timezone.now()
     for i in range(n):
@@ -201,13 +201,12 @@ def scenario_clock(peer: Any, n: int) -> str:
     from celery.signals import before_task_publish
     from django.utils import timezone
 
-    from saleor_journey.delivery.outbox import MessageSpec, schedule
     from saleor_journey.delivery.channels import build_channels
     from saleor_journey.delivery.dispatcher import Dispatcher
     from saleor_journey.models import ScheduledMessage
     from saleor_journey.plugins import runtime
+    from saleor_journey.services.outbox import MessageSpec, schedule
     from saleor_journey.tasks import dispatch
-
     from tests.worker import celery_worker
 
     reset(peer)
@@ -247,20 +246,21 @@ def scenario_clock(peer: Any, n: int) -> str:
         before_task_publish.disconnect(watch)
     received = peer_counts(peer)
     once = sum(1 for c in received.values() if c == 1)
+    twice, never = sum(1 for c in received.values() if c > 1), n - len(received)
     return (f"clock: {n} reminders due 2 h-7 d ahead, clock stepped hourly: sent exactly once {once}/{n}, "
-            f"more than once {sum(1 for c in received.values() if c > 1)}, never {n - len(received)}; "
-            f"longest ETA on a published task: {longest_eta[0]:.0f} s")
+            f"more than once {twice}, never {never}; longest ETA on a published task: {longest_eta[0]:.0f} s, "
+            f"violations={twice + never + int(longest_eta[0] > 0)}")
 
 
 def scenario_trigger(peer: Any, trials: int) -> str:
     from django.db import connection
     from django.utils import timezone
 
-    from saleor_journey.delivery.outbox import MessageSpec, schedule
-    from saleor_journey.models import ScheduledMessage
-    from saleor_journey.plugins import runtime
     from saleor_journey.delivery.channels import build_channels
     from saleor_journey.delivery.dispatcher import Dispatcher
+    from saleor_journey.models import ScheduledMessage
+    from saleor_journey.plugins import runtime
+    from saleor_journey.services.outbox import MessageSpec, schedule
 
     reset(peer)
     inserted_per_trial: list[int] = []
@@ -292,15 +292,17 @@ def scenario_trigger(peer: Any, trials: int) -> str:
         dispatcher.deliver(claim)
     rows = Counter(ScheduledMessage.objects.values_list("subject_key", flat=True))
     sends = peer_counts(peer)
-    return (f"trigger: {trials} trials of 2-5 concurrent fires: trials with exactly one row {sum(1 for c in rows.values() if c == 1)}/{trials}, "
-            f"inserts reported per trial {Counter(inserted_per_trial)}, trials sent exactly once {sum(1 for c in sends.values() if c == 1)}/{trials}")
+    one_row = sum(1 for c in rows.values() if c == 1)
+    sent_once = sum(1 for c in sends.values() if c == 1)
+    return (f"trigger: {trials} trials of 2-5 concurrent fires: trials with exactly one row {one_row}/{trials}, "
+            f"inserts reported per trial {Counter(inserted_per_trial)}, trials sent exactly once {sent_once}/{trials}, "
+            f"violations={2 * trials - one_row - sent_once}")
 
 
 def scenario_optout(peer: Any, n: int, spread: float) -> str:
     from saleor_journey.delivery import preferences
     from saleor_journey.delivery.addresses import address_hash
     from saleor_journey.models import ScheduledMessage, Suppression
-
     from tests.worker import celery_beat, celery_worker
 
     reset(peer)
@@ -318,7 +320,7 @@ def scenario_optout(peer: Any, n: int, spread: float) -> str:
             late += 1
     states = Counter(ScheduledMessage.objects.values_list("state", flat=True))
     return (f"optout: {n} messages over {spread:.0f} s, {len(targets)} recipients opted out meanwhile: "
-            f"submitted after the opt-out was recorded {late}; states {dict(states)}")
+            f"submitted after the opt-out was recorded {late}; states {dict(states)}, violations={late}")
 
 
 def scenario_forged(peer: Any, n: int) -> str:
@@ -327,10 +329,9 @@ def scenario_forged(peer: Any, n: int) -> str:
 
     from twilio.request_validator import RequestValidator
 
-    from tests.browsing import FormClient  # forms posted urlencoded, as Twilio and browsers do
-
     from saleor_journey.delivery.tokens import unsubscribe_token
     from saleor_journey.models import Consent, DeliveryEvent, ScheduledMessage, Suppression
+    from tests.browsing import FormClient  # forms posted urlencoded, as Twilio and browsers do
 
     reset(peer)
     schedule_many(50, 0, "c", marketing=True)
@@ -368,9 +369,10 @@ def scenario_forged(peer: Any, n: int) -> str:
         client.post(f"{base}/twilio/status/", params,
                     HTTP_X_TWILIO_SIGNATURE=validator.compute_signature(f"{public}/twilio/status/", params))
     delivered = DeliveryEvent.objects.filter(kind="delivered").count()
-    violations = (n - refused) + int(forged_changes) + abs(delivered - len(ids))
+    distinct = min(n, len(ids))
+    violations = (n - refused) + int(forged_changes) + abs(delivered - distinct)
     return (f"forged: {n} forged callbacks refused {refused}/{n}, state changed by them: {forged_changes}; "
-            f"{n} replays of {len(ids)} distinct status callbacks recorded {delivered} events (one each), "
+            f"{n} replays of {distinct} distinct status callbacks recorded {delivered} events (one each), "
             f"violations={violations}")
 
 
@@ -390,16 +392,15 @@ def _variant() -> Any:
     channel = Channel.objects.get(slug="it")
     n = random.randrange(10**9)
     variant = ProductVariant.objects.create(product=Product.objects.create(name="Caffè", slug=f"caffe-{n}"), sku=f"C{n}")
-    ProductVariantChannelListing.objects.create(variant=variant, channel=channel, currency="EUR", price_amount=Decimal("9"))
+    ProductVariantChannelListing.objects.create(variant=variant, channel=channel, currency="EUR", price_amount=Decimal(9))
     Stock.objects.create(warehouse=Warehouse.objects.get_or_create(name="W")[0], product_variant=variant, quantity=10**6)
     return variant
 
 
 def _checkout(email: str, phone: str | None, variant: Any, at: Any) -> Any:
     from saleor.account.models import Address
-    from saleor.checkout.models import Checkout, CheckoutLine
-
     from saleor.channel.models import Channel
+    from saleor.checkout.models import Checkout, CheckoutLine
 
     address = Address.objects.create(phone=phone) if phone else None
     checkout = Checkout.objects.create(email=email, channel=Channel.objects.get(slug="it"), currency="EUR",
@@ -460,8 +461,10 @@ def scenario_recipient(peer: Any, n: int) -> str:
 
 
 def scenario_reentry(peer: Any, n: int) -> str:
-    """Signed-in carts whose three reminders all went (the last at 72 h); changed again 2 days after it (too soon)
-    or 8 days after it (a new sequence)."""
+    """Signed-in carts whose three reminders all went (the last at 72 h) are changed again.
+
+    The change comes 2 days after the last reminder (too soon) or 8 days after it (a new sequence).
+    """
     from django.utils import timezone
     from saleor.account.models import User
     from saleor.checkout.models import Checkout, CheckoutLine
@@ -496,7 +499,7 @@ def scenario_reentry(peer: Any, n: int) -> str:
 
 
 def scenario_flood(peer: Any, n: int) -> str:
-    """A shop imports old orders, then lowers the lapse threshold; the backlog is served at 50 an hour."""
+    """Have a shop import old orders, then lower the lapse threshold; the backlog is served at 50 an hour."""
     from django.utils import timezone
     from saleor.channel.models import Channel
     from saleor.order.models import Order
@@ -534,7 +537,7 @@ def scenario_consent(peer: Any, n: int) -> str:
     from saleor.account.models import User
 
     from saleor_journey.delivery import preferences
-    from saleor_journey.delivery.outbox import MessageSpec, schedule
+    from saleor_journey.services.outbox import MessageSpec, schedule
 
     reset(peer)
     configure(peer, email_marketing_policy="opt_in")
@@ -598,7 +601,7 @@ def scenario_cap(peer: Any, trials: int) -> str:
 
     from saleor_journey.delivery.channels import build_channels
     from saleor_journey.delivery.dispatcher import Dispatcher
-    from saleor_journey.delivery.outbox import MessageSpec, schedule
+    from saleor_journey.services.outbox import MessageSpec, schedule
 
     reset(peer)
     settings = configure(peer, frequency_cap_count="3", frequency_cap_days="7")
@@ -629,38 +632,56 @@ def scenario_cap(peer: Any, trials: int) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="a 2-minute version")
+    parser.add_argument("--smoke", action="store_true", help="the smallest sizes, for CI: checks the script still runs")
     parser.add_argument("--only", default="kill,flush,clock,trigger,optout,forged,recipient,reentry,flood,consent,"
                                           "redelivery,cap")
     args = parser.parse_args()
-    quick = args.quick
+    # Sizes per scenario: (full, --quick, --smoke).
+    size = 2 if args.smoke else 1 if args.quick else 0
     setup()
     import logging
 
     logging.getLogger("saleor_journey").setLevel(logging.WARNING)
     from tests.peers import postmark_answer, serve
 
+    def pick(full: int, quick: int, smoke: int) -> int:
+        return (full, quick, smoke)[size]
+
     print(f"machine: {os.cpu_count()} cores; lease {LEASE:.0f} s, sweep {SWEEP:.0f} s; broker {os.environ['CELERY_BROKER_URL']}")
     with serve(postmark_answer) as peer:
         configure(peer)
         runs = {
-            "kill": lambda: scenario_kill(peer, 2000 if quick else 10000, 30 if quick else 150),
-            "flush": lambda: scenario_flush(peer, 1000 if quick else 3000),
-            "clock": lambda: scenario_clock(peer, 200 if quick else 1000),
-            "trigger": lambda: scenario_trigger(peer, 200 if quick else 1000),
-            "optout": lambda: scenario_optout(peer, 200 if quick else 1000, 10 if quick else 30),
-            "forged": lambda: scenario_forged(peer, 300 if quick else 1000),
-            "recipient": lambda: scenario_recipient(peer, 200 if quick else 1000),
-            "reentry": lambda: scenario_reentry(peer, 100 if quick else 500),
-            "flood": lambda: scenario_flood(peer, 1000 if quick else 5000),
-            "consent": lambda: scenario_consent(peer, 200 if quick else 1000),
-            "redelivery": lambda: scenario_redelivery(peer, 500 if quick else 2000),
-            "cap": lambda: scenario_cap(peer, 10 if quick else 50),
+            "kill": lambda: scenario_kill(peer, pick(10000, 2000, 200), pick(150, 30, 4)),
+            "flush": lambda: scenario_flush(peer, pick(3000, 1000, 200)),
+            "clock": lambda: scenario_clock(peer, pick(1000, 200, 20)),
+            "trigger": lambda: scenario_trigger(peer, pick(1000, 200, 20)),
+            "optout": lambda: scenario_optout(peer, pick(1000, 200, 40), pick(30, 10, 3)),
+            "forged": lambda: scenario_forged(peer, pick(1000, 300, 30)),
+            "recipient": lambda: scenario_recipient(peer, pick(1000, 200, 20)),
+            "reentry": lambda: scenario_reentry(peer, pick(500, 100, 20)),
+            "flood": lambda: scenario_flood(peer, pick(5000, 1000, 100)),
+            "consent": lambda: scenario_consent(peer, pick(1000, 200, 20)),
+            "redelivery": lambda: scenario_redelivery(peer, pick(2000, 500, 50)),
+            "cap": lambda: scenario_cap(peer, pick(50, 10, 2)),
         }
+        failed = []
         for name in args.only.split(","):
             started = time.monotonic()
-            print(runs[name](), f"[{time.monotonic() - started:.0f} s]", flush=True)
+            line = runs[name]()
+            print(line, f"[{time.monotonic() - started:.0f} s]", flush=True)
+            if _violations(line):
+                failed.append(name)
+    if failed:
+        sys.exit(f"scenarios with losses, duplicates or violations: {', '.join(failed)}")
 
+
+def _violations(line: str) -> int:
+    """Add up what a scenario's line reports as gone wrong (lost, duplicates, violations, settled=False)."""
+    import re
+
+    counts = sum(int(n) for n in re.findall(r"\b(?:lost|duplicates|violations)=(\d+)", line))
+    return counts + line.count("settled=False")
 
 if __name__ == "__main__":
     main()
