@@ -47,6 +47,16 @@ setup(
             "cryptography>=42",  # Saleor ships it; anymail's Postal and SendGrid tracking verify with it
             "svix>=1.40,<3",  # anymail verifies Resend's signed tracking calls with it (the resend extra)
         ],
+        # scripts/check (run by scripts/test and CI before the tests): lint, types, import layers.
+        # django-stubs 5.2.x because Saleor locks django-stubs-ext 5.2.5; the config is in pyproject.toml.
+        "lint": [
+            "ruff==0.17.5",
+            "mypy>=1.18,<1.19",
+            "django-stubs>=5.2.5,<5.3",
+            "celery-types>=0.26,<0.27",
+            "types-requests>=2.32,<3",
+            "import-linter>=2.16,<3",
+        ],
         # benchmarks/compare_senders.py: django-mailer's queue, one of the senders it compares against.
         "bench": ["django-mailer>=2.3,<3"],
         # Resend signs its tracking calls with Svix; anymail checks the signature only with this package.

@@ -1,9 +1,11 @@
-"""Settings for benchmarks/compare_senders.py: the suite's Saleor double, plus django-mailer and anymail's Postmark
-backend pointed at the local peer the benchmark starts (PEER_URL)."""
+"""Settings for benchmarks/compare_senders.py: the suite's Saleor double, plus django-mailer and a Postmark backend.
+
+The backend is anymail's Postmark backend, pointed at the local peer the benchmark starts (PEER_URL).
+"""
 
 import os
 
-from tests.settings import *  # noqa: F403
+from tests.settings import *  # noqa: F403 - a settings module extends the suite's settings
 
 INSTALLED_APPS = [*INSTALLED_APPS, "mailer"]  # noqa: F405
 MAILER_EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"

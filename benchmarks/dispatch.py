@@ -42,9 +42,8 @@ def run(n: int, spread: float, sweep: float, peer) -> dict[str, float]:  # noqa:
     import redis
     from django.utils import timezone
 
-    from saleor_journey.delivery.outbox import MessageSpec, schedule
     from saleor_journey.models import DeliveryEvent, ScheduledMessage
-
+    from saleor_journey.services.outbox import MessageSpec, schedule
     from tests.worker import celery_beat, start_celery, stop
 
     DeliveryEvent.objects.all().delete()

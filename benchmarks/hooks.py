@@ -83,13 +83,16 @@ def measure(name: str, calls: list[Callable[[], Any]]) -> dict[str, Any]:
 
 
 def fresh(plugin: Any) -> Any:
-    """The plugin as a new request's manager builds it (Saleor instantiates plugins per request)."""
+    """Build the plugin as a new request's manager builds it (Saleor instantiates plugins per request)."""
     return type(plugin)(configuration=plugin.configuration, active=True)
 
 
 def checkout_complete_hooks(plugin: Any, order: Any) -> None:
-    """The hooks checkoutComplete fires at commit, in Saleor's order (complete_checkout.py:1359, order/actions.py),
-    on the plugin instance of that request's manager; the checkout was deleted before them, firing nothing."""
+    """Call the hooks checkoutComplete fires at commit, in Saleor's order, on that request's manager's plugin instance.
+
+    Saleor's order is that of complete_checkout.py:1359 and order/actions.py. The checkout was deleted before them,
+    firing nothing.
+    """
     request_plugin = fresh(plugin)
     for hook in ("order_created", "order_paid", "order_fully_paid", "order_updated", "order_confirmed"):
         method = getattr(request_plugin, hook, None)

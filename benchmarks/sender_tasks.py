@@ -1,5 +1,7 @@
-"""The Celery task of benchmarks/compare_senders.py: one task per message that renders and sends it, on a new
-connection each time (the way Saleor's own email plugin sends), counting what it sent in Redis."""
+"""The Celery task of benchmarks/compare_senders.py: one task per message that renders and sends it.
+
+Each task sends on a new connection (the way Saleor's own email plugin sends) and counts what it sent in Redis.
+"""
 
 import os
 

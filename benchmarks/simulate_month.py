@@ -111,7 +111,7 @@ class Shop:
         self.number = 1
 
     def record(self, built: Any) -> None:
-        """What the plugin's hooks do with an adapter's output: record it (with the checkout read)."""
+        """Do what the plugin's hooks do with an adapter's output: record it (with the checkout read)."""
         if built is None:
             return
         if isinstance(built, tuple):
@@ -166,7 +166,7 @@ class Shop:
 
 
 def review(client: Any, message: Any, rating: int) -> int:
-    """A customer follows the first link of a review request and rates the product on the review page."""
+    """Follow the first link of a review request as a customer and rate the product on the review page."""
     from saleor.order.models import OrderLine
 
     from saleor_journey.delivery.tokens import review_token
@@ -195,10 +195,10 @@ def main() -> None:
 
     from django.conf import settings as django_settings
     from django.db import connections
-    from tests.browsing import FormClient  # the review form is posted urlencoded, as a browser does
     from django.utils import timezone
 
     from saleor_journey import clock as journey_clock
+    from tests.browsing import FormClient  # the review form is posted urlencoded, as a browser does
 
     logging.getLogger("saleor_journey").setLevel(logging.WARNING)
     django_settings.JOURNEY_CLOCK = "simclock.now"

@@ -90,9 +90,11 @@ def main() -> None:
 
 
 def _keys() -> dict[str, str]:
-    """This demo's own secrets, made on its first run and kept in .demo/keys.json (readable by you only):
-    Django's SECRET_KEY (which signs the unsubscribe and review links), the tracking webhook's secret and the
-    Twilio auth token. Nothing in the repository can forge this demo's links or callbacks."""
+    """Return this demo's own secrets, made on its first run and kept in .demo/keys.json (readable by you only).
+
+    They are Django's SECRET_KEY (which signs the unsubscribe and review links), the tracking webhook's secret and
+    the Twilio auth token. Nothing in the repository can forge this demo's links or callbacks.
+    """
     path = STATE / "keys.json"
     try:
         keys = json.loads(path.read_text())
@@ -180,7 +182,7 @@ def _configure(sinks: Any, base: str, keys: dict[str, str]) -> tuple[Any, str]:
 
 
 def _in_process(now: Any) -> None:
-    """The beat sweep, with its send tasks run right here (Celery eager): what a worker would do this hour."""
+    """Run the beat sweep, with its send tasks executed right here (Celery eager): what a worker would do this hour."""
     from saleor_journey.tasks.dispatch import dispatch_due_messages
 
     dispatch_due_messages.delay()

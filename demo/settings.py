@@ -9,7 +9,7 @@ broker to the worker the demo starts.
 import os
 from urllib.parse import unquote, urlsplit
 
-from tests.settings import *
+from tests.settings import *  # noqa: F403 - a settings module extends the suite's settings
 
 _url = urlsplit(os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/journey_demo"))
 _query = dict(part.split("=", 1) for part in _url.query.split("&") if "=" in part)
@@ -35,7 +35,7 @@ CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 JOURNEY_SWEEP_SECONDS = 5.0
 
 LOGGING = {
-    **LOGGING,
-    "loggers": {**LOGGING["loggers"],
+    **LOGGING,  # noqa: F405 - from the suite's settings
+    "loggers": {**LOGGING["loggers"],  # noqa: F405 - from the suite's settings
                 "saleor_journey": {"handlers": ["console"], "level": os.environ.get("DEMO_LOG_LEVEL", "WARNING")}},
 }

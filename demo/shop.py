@@ -112,7 +112,7 @@ class Shop:
         return user
 
     def consent_known(self) -> None:
-        """The storefront saved its customers' consent answers in their metadata (customer updated)."""
+        """Tell the plugin the storefront saved its customers' consent answers in their metadata (customer updated)."""
         for user in self.users.values():
             if user.metadata:
                 self.manager.customer_updated(user)
@@ -152,7 +152,7 @@ class Shop:
             self.tally.add("accounts opened")
 
     def visit(self) -> None:
-        """A visitor looks at a product; the storefront tells the plugin (from the visitor's own address)."""
+        """Have a visitor look at a product; the storefront tells the plugin (from the visitor's own address)."""
         from saleor_journey.plugins.flow_support import global_id
 
         i = self.rnd.randrange(len(self.people))
@@ -209,7 +209,7 @@ class Shop:
     # The customers' side ----------------------------------------------------
 
     def react(self, sinks: Any, now: datetime) -> None:
-        """What customers do with the messages that arrived this hour."""
+        """Act out what customers do with the messages that arrived this hour."""
         from saleor_journey.models import ScheduledMessage
 
         with sinks.email.lock:
@@ -241,7 +241,7 @@ class Shop:
                 self._unsubscribe(body)
 
     def _track(self, message: Any, now: datetime) -> None:
-        """The email provider reports back (Postmark's webhooks): delivered, and for some opened and clicked."""
+        """Report back as the email provider (Postmark's webhooks): delivered, and for some opened and clicked."""
         import base64
 
         auth = "Basic " + base64.b64encode(self.esp_webhook_auth.encode()).decode()

@@ -25,7 +25,7 @@ class Sent:
 
 
 def sent() -> list[Sent]:
-    """What the email and Twilio sinks received, in order, with the plugin's message row when it is known."""
+    """List what the email and Twilio sinks received, in order, with the plugin's message row when it is known."""
     sinks = STATE["sinks"]
     if sinks is None:
         return []

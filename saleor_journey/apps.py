@@ -12,8 +12,11 @@ class SaleorJourneyConfig(AppConfig):
     def ready(self) -> None:
         # Receivers for Saleor models are connected lazily by "app_label.Model"
         # strings, so nothing here imports Saleor.
-        from .plugins import receivers
+        from .plugins import flow_support, receivers
 
         receivers.connect()
+        flow_support.register()  # each flow's send-time re-check, in every process that sends
         if apps.is_installed("saleor.plugins"):
-            from .plugins import checks  # noqa: F401 - registers the system checks
+            from .plugins import checks
+
+            checks.register()

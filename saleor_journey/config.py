@@ -3,8 +3,8 @@
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 from datetime import time, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -194,7 +194,7 @@ def _delivery_settings(values: Mapping[str, Any]) -> DeliverySettings:
 
 
 def _json_object(values: Mapping[str, Any], name: str) -> str | None:
-    """A JSON object given as text, kept as its canonical text (the dataclass stays hashable)."""
+    """Read a JSON object given as text and return its canonical text (the dataclass stays hashable)."""
     raw = _text(values, name)
     if raw is None:
         return None

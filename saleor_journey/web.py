@@ -35,7 +35,7 @@ class Refused(Exception):
 
 
 def body_size(request: HttpRequest, limit: int) -> int:
-    """The declared body size; Refused when it is malformed or over ``limit`` (nothing is read)."""
+    """Return the declared body size; raise Refused when it is malformed or over ``limit`` (nothing is read)."""
     raw = request.META.get("CONTENT_LENGTH") or "0"
     if not raw.isascii() or not raw.isdigit():
         raise Refused("The Content-Length header is not a number.", 400)
@@ -54,7 +54,7 @@ def is_json(request: HttpRequest) -> bool:
 
 
 def read_form(request: HttpRequest, limit: int = FORM_BYTES, fields: int = FORM_FIELDS) -> QueryDict:
-    """The urlencoded body of a POST, parsed with bounds; Refused for anything else.
+    """Parse the urlencoded body of a POST, with bounds; raise Refused for anything else.
 
     Multipart is refused (no form of ours uploads files), as is a body over
     ``limit``, more than ``fields`` fields, bytes that are not UTF-8, or a
@@ -80,7 +80,7 @@ def read_form(request: HttpRequest, limit: int = FORM_BYTES, fields: int = FORM_
 
 
 def protect(response: HttpResponse) -> HttpResponse:
-    """The headers every answer of the plugin's route carries (a handler's own CSP is kept, made unframeable)."""
+    """Add the headers every answer of the plugin's route carries (a handler's own CSP is kept, made unframeable)."""
     policy = response.get("Content-Security-Policy")
     if not policy:
         response["Content-Security-Policy"] = DEFAULT_CSP

@@ -15,12 +15,11 @@ _numbers = itertools.count(1000)
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache() -> Iterator[None]:
+def _fresh_cache() -> None:
     """Rate-limit counters and Saleor's login throttling live in Django's cache: each test starts without any."""
     from django.core.cache import cache
 
     cache.clear()
-    yield
 
 
 @pytest.fixture
@@ -120,7 +119,7 @@ def activate_plugin(configuration: list[dict] | None = None) -> Any:
 
 @pytest.fixture
 def manager(db: Any) -> Any:
-    """A Saleor plugins manager with Customer Journey active and default settings."""
+    """Return a Saleor plugins manager with Customer Journey active and default settings."""
     return activate_plugin()
 
 

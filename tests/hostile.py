@@ -77,15 +77,15 @@ def graphql_probes(keys: Keys) -> list[Probe]:
     def auth(name: str, body: bytes, statuses: tuple[int, ...] = (400,), says: str = "", **kw: Any) -> Probe:
         return anon(name, body, statuses, says, headers=staff, anonymous=False, **kw)
 
-    journeys = "query($n: Int, $after: String, $f: CustomerJourneyFilterInput) " \
-               "{ customerJourneys(first: $n, after: $after, filter: $f) { totalCount } }"
+    journeys = ("query($n: Int, $after: String, $f: CustomerJourneyFilterInput) "
+                "{ customerJourneys(first: $n, after: $after, filter: $f) { totalCount } }")
     funnel = "query($p: PeriodInput) { journeyFunnel(period: $p) { lapsed } }"
     cycle = "{ ...A } fragment A on Query { ...B } fragment B on Query { ...A journeyFunnel { lapsed } }"
     diamond = "{ ...F0 ...G0 } " + " ".join(f"fragment F{i} on Query {{ ...F{i + 1} ...G{i + 1} }} "
                                       f"fragment G{i} on Query {{ ...F{i + 1} }}" for i in range(9)) \
         + " fragment F9 on Query { journeyFunnel { lapsed } } fragment G9 on Query { journeyFunnel { lapsed } }"
-    deep = "types { fields { type { ofType { ofType { ofType { fields { type { ofType { ofType { ofType { fields " \
-           "{ name type { name } } } } } } } } } } } } }"
+    deep = ("types { fields { type { ofType { ofType { ofType { fields { type { ofType { ofType { ofType { fields "
+            "{ name type { name } } } } } } } } } } } } }")
     fan_out = "{ " + " ".join(f"s{i}: __schema {{ {deep} }}" for i in range(20)) + " }"
     return [
         anon("the same fields 10 x 10 x 10 levels deep",
@@ -174,7 +174,7 @@ def _form(fields: dict[str, str] | list[tuple[str, str]]) -> bytes:
 
 
 def form_probes(keys: Keys) -> list[Probe]:
-    """The report's sign-in form, the review page, the unsubscribe page."""
+    """Build the probes of the report's sign-in form, the review page, the unsubscribe page."""
     report, review, unsubscribe = "/report/", f"/review/{keys.review_token}/", f"/unsubscribe/{keys.unsubscribe_token}/"
     many = _form([(f"f{i}", "x") for i in range(1500)])
     probes = [
@@ -257,7 +257,7 @@ def twilio_probes(keys: Keys) -> list[Probe]:
 
 
 def twilio_signature(keys: Keys, path: str, params: dict[str, str] | list[tuple[str, str]]) -> str:
-    """What Twilio sends in X-Twilio-Signature for these parameters posted to the plugin's public URL."""
+    """Compute what Twilio sends in X-Twilio-Signature for these parameters posted to the plugin's public URL."""
     form: dict[str, list[str]] = {}
     for key, value in params.items() if isinstance(params, dict) else params:
         form.setdefault(key, []).append(value)
@@ -351,7 +351,7 @@ class Answer:
 
 
 def problems(probe: Probe, answer: Answer) -> list[str]:
-    """What is wrong with an answer: a status not listed, the problem not named, a crash, a missing header."""
+    """Find what is wrong with an answer: a status not listed, the problem not named, a crash, a missing header."""
     found = []
     if answer.status not in probe.statuses:
         found.append(f"status {answer.status}, wanted {probe.statuses}")

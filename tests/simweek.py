@@ -159,7 +159,7 @@ class Week:
 
     @staticmethod
     def _loaded(checkout: Any) -> Any:
-        """The checkout as Saleor hands it to a hook (its manager has read the channel)."""
+        """Load the checkout as Saleor hands it to a hook (its manager has read the channel)."""
         checkout.channel = checkout.__class__.channel.field.related_model.objects.get(pk=checkout.channel_id)
         return checkout
 

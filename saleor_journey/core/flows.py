@@ -100,8 +100,10 @@ class Schedule:
 
 @dataclass(frozen=True, slots=True)
 class Cancel:
-    """Stop a flow's pending messages for one subject, or for the whole journey when ``subject_key`` is None;
-    only those on ``channel`` when it is set."""
+    """Stop a flow's pending messages for one subject, or for the whole journey when ``subject_key`` is None.
+
+    Only those on ``channel`` when it is set.
+    """
 
     flow: str
     subject_key: str | None
@@ -147,7 +149,7 @@ Action = Schedule | Cancel | Convert | Uncredit
 
 
 def cart_subject(checkout: str, sequence: int) -> str:
-    """The subject of a checkout's n-th reminder sequence: ``checkout:<token>``, then ``checkout:<token>:<n>``."""
+    """Give the subject of a checkout's n-th reminder sequence: ``checkout:<token>``, then ``checkout:<token>:<n>``."""
     return f"checkout:{checkout}" if sequence == 1 else f"checkout:{checkout}:{sequence}"
 
 
@@ -193,7 +195,7 @@ def plan(
     event: JourneyEvent | None, transitions: list[Transition], who: Recipient, settings: FlowSettings, now: datetime,
     lapsed_at: datetime | None = None,
 ) -> list[Action]:
-    """The flow actions one recorded event (or a clock-driven stage change, ``event=None``) causes.
+    """Return the flow actions one recorded event (or a clock-driven stage change, ``event=None``) causes.
 
     ``lapsed_at`` is when the customer went quiet by today's threshold (last
     order + lapse_days); a lapse is fresh only when that moment is recent,

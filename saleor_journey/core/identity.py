@@ -36,8 +36,10 @@ def redact(text: str) -> str:
 
 
 def bounded(key: str, limit: int) -> str:
-    """``key`` when it fits in ``limit`` characters, else its start and a hash of all of it (the same key gives
-    the same result): a 254-character address makes a key longer than its column."""
+    """Return ``key`` when it fits in ``limit`` characters, else its start and a hash of all of it.
+
+    The same key gives the same result; a 254-character address makes a key longer than its column.
+    """
     if len(key) <= limit:
         return key
     return f"{key[:limit - 41]}~{hashlib.sha256(key.encode()).hexdigest()[:40]}"

@@ -130,7 +130,7 @@ def _latest(a: datetime | None, b: datetime | None) -> datetime | None:
 
 
 def derive_stage(state: JourneyState, now: datetime, policy: StagePolicy) -> Stage:
-    """The stage a summary implies at ``now``: staff's override while it holds, else what the rules say.
+    """Return the stage a summary implies at ``now``: staff's override while it holds, else what the rules say.
 
     An override holds until the customer moves on their own: an order, a
     promoting review or a loyalty action after it, or a lapse that falls after it.
@@ -168,7 +168,7 @@ def _natural_stage(state: JourneyState, now: datetime, policy: StagePolicy) -> S
 
 
 def refine_event(event: JourneyEvent) -> JourneyEvent:
-    """A cart update that left no lines is a cart emptied (what reminders stop on)."""
+    """Treat a cart update that left no lines as a cart emptied (what reminders stop on)."""
     if event.kind is EventKind.CART_UPDATED and int(event.payload.get("lines", 0)) == 0:
         return replace(event, kind=EventKind.CART_EMPTIED)
     return event
@@ -268,7 +268,7 @@ def evaluate(
 def apply_event(
     state: JourneyState, event: JourneyEvent, now: datetime, policy: StagePolicy
 ) -> tuple[JourneyState, list[Transition]]:
-    """The journey rule: fold the event in, then settle the stage at ``now``.
+    """Apply the journey rule: fold the event in, then settle the stage at ``now``.
 
     A lapse that the clock implies before the event is emitted first, so an
     order after a long silence reads "lapsed" then "retention" in the history.
@@ -282,7 +282,7 @@ def apply_event(
 def replay(
     events: Iterable[JourneyEvent], policy: StagePolicy, now: datetime
 ) -> tuple[JourneyState, list[Transition]]:
-    """A journey from its whole log: events in time order, each at its own time, then settled at ``now``."""
+    """Rebuild a journey from its whole log: events in time order, each at its own time, then settled at ``now``."""
     state = JourneyState()
     history: list[Transition] = []
     for event in sorted(events, key=lambda e: e.occurred_at):

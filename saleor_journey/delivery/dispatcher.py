@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parseaddr
-from typing import Any, Protocol
+from typing import Any
 
 from django.conf import settings as django_settings
 from django.db import connection, transaction
@@ -30,35 +30,22 @@ from ..config import JourneySettings
 from ..core.identity import redact
 from ..exceptions import PermanentSendError, SendError, TransientSendError
 from ..models import (
-    Consent,
-    DeliveryEvent,
     MessageChannel,
     MessageState,
     RecipientCap,
     ScheduledMessage,
-    Suppression,
 )
+from ..models.tables import CONSENTS, DELIVERY_EVENTS, MESSAGES, RECIPIENT_CAPS, SUPPRESSIONS
 from ..routes import TWILIO_STATUS, UNSUBSCRIBE, plugin_url
-from . import flows, preferences, rendering, timing
+from . import flow_hooks, preferences, rendering, timing
 from .addresses import address_hash, normalise_recipient
-from .channels.base import Outgoing, Receipt
+from .channels.base import Channel, Outgoing, Receipt
 from .tokens import unsubscribe_token
 
 logger = logging.getLogger(__name__)
 
-M = ScheduledMessage._meta.db_table
-S = Suppression._meta.db_table
-C = Consent._meta.db_table
-E = DeliveryEvent._meta.db_table
-R = RecipientCap._meta.db_table
 #: How long a claim may go without progress before a sweep takes its messages back.
 LEASE = timedelta(seconds=float(getattr(django_settings, "JOURNEY_LEASE_SECONDS", 60)))
-
-
-class Channel(Protocol):
-    name: str
-
-    def send(self, outgoing: Outgoing) -> Receipt: ...
 
 
 @dataclass(slots=True)
@@ -131,7 +118,7 @@ _local = threading.local()
 
 
 def _sender_pool() -> ThreadPoolExecutor:
-    """The worker process's sending threads (HTTP only; no database), made once."""
+    """Return the worker process's sending threads (HTTP only; no database), made once."""
     global _pool
     with _pool_lock:
         if _pool is None:
@@ -150,7 +137,7 @@ def _call(channels: Mapping[str, Channel], outgoing: Outgoing, channel_name: str
 
 
 def _call_in_thread(delivery: Any, outgoing: Outgoing, channel_name: str) -> Any:
-    """A provider call on this thread's own channels (each thread keeps its connection)."""
+    """Make a provider call on this thread's own channels (each thread keeps its connection)."""
     from .channels import build_channels
 
     cached = getattr(_local, "channels", None)
@@ -185,7 +172,7 @@ class Dispatcher:
         now = self.clock()
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {M} SET state = CASE WHEN submitting_at IS NULL THEN 'pending' ELSE 'unknown' END,"
+                f"UPDATE {MESSAGES} SET state = CASE WHEN submitting_at IS NULL THEN 'pending' ELSE 'unknown' END,"
                 " reason = CASE WHEN submitting_at IS NULL THEN reason"
                 "   ELSE 'worker stopped after the provider was called; not resent' END,"
                 " claim_token = CASE WHEN submitting_at IS NULL THEN NULL ELSE claim_token END,"
@@ -208,9 +195,9 @@ class Dispatcher:
         token = uuid.uuid4()
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {M} SET state = 'sending', claim_token = %s, lease_until = %s, submitting_at = NULL,"
+                f"UPDATE {MESSAGES} SET state = 'sending', claim_token = %s, lease_until = %s, submitting_at = NULL,"
                 " updated_at = %s"
-                f" WHERE id IN (SELECT id FROM {M} WHERE state IN ('pending', 'deferred') AND due_at <= %s"
+                f" WHERE id IN (SELECT id FROM {MESSAGES} WHERE state IN ('pending', 'deferred') AND due_at <= %s"
                 "   AND flow <> ALL(%s) ORDER BY due_at LIMIT %s FOR UPDATE SKIP LOCKED)"
                 " RETURNING id",
                 [token, now + self.lease, now, now, list(paused), limit],
@@ -360,7 +347,7 @@ class Dispatcher:
             allowed, why = preferences.marketing_decision(message.channel, consent, delivery)
             if not allowed:
                 return MessageState.SUPPRESSED, why, None, "suppressed"
-        skip = flows.recheck(message)
+        skip = flow_hooks.recheck(message)
         if skip:
             return MessageState.CANCELLED, skip, None, "cancelled"
         for receiver, answer in signals.before_send.send(sender=ScheduledMessage, message=message):
@@ -403,12 +390,12 @@ class Dispatcher:
             return pre
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT 's', channel, address_hash, reason, NULL::timestamptz FROM {S}"
+                f"SELECT 's', channel, address_hash, reason, NULL::timestamptz FROM {SUPPRESSIONS}"
                 "   WHERE (channel, address_hash) IN (SELECT * FROM unnest(%s::text[], %s::text[]))"
-                f" UNION ALL SELECT 'c', channel, address, granted::text, NULL FROM {C}"
+                f" UNION ALL SELECT 'c', channel, address, granted::text, NULL FROM {CONSENTS}"
                 "   WHERE (channel, address) IN (SELECT * FROM unnest(%s::text[], %s::text[]))"
                 # Sent, or handed to a provider with the answer not yet written (another worker, this claim).
-                f" UNION ALL SELECT 'r', channel, recipient, NULL, COALESCE(sent_at, submitting_at) FROM {M}"
+                f" UNION ALL SELECT 'r', channel, recipient, NULL, COALESCE(sent_at, submitting_at) FROM {MESSAGES}"
                 "   WHERE recipient = ANY(%s) AND marketing AND ((state = 'sent' AND sent_at > %s)"
                 "   OR (state IN ('sending', 'unknown') AND submitting_at > %s))",
                 [[c for c, _ in hashes], [h for _, h in hashes], [c for c, _ in addresses], [a for _, a in addresses],
@@ -433,7 +420,7 @@ class Dispatcher:
                 raise PermanentSendError("public_base_url is not configured: marketing messages need an unsubscribe link")
         # Messages with no channel (a welcome: Saleor accounts have none) take the name of the default sender.
         shop_name = channel_settings.sender_name or parseaddr(delivery.default_sender or "")[0] or "our shop"
-        context = {**message.context, **flows.extra_context(message), "shop_name": shop_name,
+        context = {**message.context, **flow_hooks.extra_context(message), "shop_name": shop_name,
                    "unsubscribe_url": unsubscribe}
         langs = rendering.languages(message.language, channel_settings.language)
         rendered = rendering.render(message.flow, message.step, context, langs, delivery.template_dir)
@@ -481,27 +468,27 @@ class Dispatcher:
         answer_sql, answer_params, answered_fields = self._answers_update(answers)
         cap = delivery.frequency_cap_count
         # An unsubscribe stops marketing only; anything else on the address stops everything.
-        blocked = (f"EXISTS (SELECT 1 FROM {S} WHERE {S}.channel = g.channel AND {S}.address_hash = g.hash"
-                   f" AND (g.marketing OR {S}.reason <> '{preferences.MARKETING_ONLY}'))")
-        mine = f"{M}.id = g.id AND {M}.claim_token = %s AND {M}.state = 'sending' AND {M}.submitting_at IS NULL"
+        blocked = (f"EXISTS (SELECT 1 FROM {SUPPRESSIONS} WHERE {SUPPRESSIONS}.channel = g.channel AND {SUPPRESSIONS}.address_hash = g.hash"
+                   f" AND (g.marketing OR {SUPPRESSIONS}.reason <> '{preferences.MARKETING_ONLY}'))")
+        mine = f"{MESSAGES}.id = g.id AND {MESSAGES}.claim_token = %s AND {MESSAGES}.state = 'sending' AND {MESSAGES}.submitting_at IS NULL"
         sql = (
             f"WITH g AS (SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::boolean[])"
             " AS g(id, channel, hash, marketing)),"
             f" answered AS ({answer_sql}),"
-            f" allowed AS (INSERT INTO {R} (channel, address_hash, sends)"
-            f"   SELECT g.channel, g.hash, ARRAY[%s::timestamptz] FROM g JOIN {M} ON {mine}"
+            f" allowed AS (INSERT INTO {RECIPIENT_CAPS} (channel, address_hash, sends)"
+            f"   SELECT g.channel, g.hash, ARRAY[%s::timestamptz] FROM g JOIN {MESSAGES} ON {mine}"
             f"   WHERE g.marketing AND %s > 0 AND NOT {blocked}"
             "   ON CONFLICT (channel, address_hash) DO UPDATE"
-            f"   SET sends = array_append(ARRAY(SELECT t FROM unnest({R}.sends) t WHERE t > %s), EXCLUDED.sends[1])"
-            f"   WHERE (SELECT count(*) FROM unnest({R}.sends) t WHERE t > %s) < %s RETURNING channel, address_hash),"
-            f" stamped AS (UPDATE {M} SET lease_until = %s, submitting_at = %s FROM g WHERE {mine} AND NOT {blocked}"
+            f"   SET sends = array_append(ARRAY(SELECT t FROM unnest({RECIPIENT_CAPS}.sends) t WHERE t > %s), EXCLUDED.sends[1])"
+            f"   WHERE (SELECT count(*) FROM unnest({RECIPIENT_CAPS}.sends) t WHERE t > %s) < %s RETURNING channel, address_hash),"
+            f" stamped AS (UPDATE {MESSAGES} SET lease_until = %s, submitting_at = %s FROM g WHERE {mine} AND NOT {blocked}"
             "   AND (NOT g.marketing OR %s = 0"
             "        OR EXISTS (SELECT 1 FROM allowed WHERE allowed.channel = g.channel AND allowed.address_hash = g.hash))"
-            f"   RETURNING {M}.id)"
+            f"   RETURNING {MESSAGES}.id)"
             " SELECT 'a', id, false, false, false FROM answered"
             " UNION ALL SELECT 's', g.id, s.id IS NOT NULL,"  # why a message was not stamped, read only then
             f"   CASE WHEN s.id IS NULL THEN {blocked} END,"
-            f"   CASE WHEN s.id IS NULL THEN EXISTS (SELECT 1 FROM {M} WHERE {mine}) END"
+            f"   CASE WHEN s.id IS NULL THEN EXISTS (SELECT 1 FROM {MESSAGES} WHERE {mine}) END"
             "   FROM g LEFT JOIN stamped s ON s.id = g.id"
         )
         params = [
@@ -518,7 +505,7 @@ class Dispatcher:
             outcome = {row[1]: row[2:] for row in rows if row[0] == "s"}
             if any(stamped for stamped, _, _ in outcome.values()) and now >= self._renewed_at + self.lease / 2:
                 cursor.execute(
-                    f"UPDATE {M} SET lease_until = %s WHERE state = 'sending' AND claim_token = %s"
+                    f"UPDATE {MESSAGES} SET lease_until = %s WHERE state = 'sending' AND claim_token = %s"
                     " AND submitting_at IS NULL",
                     [now + self.lease, token],
                 )
@@ -554,12 +541,12 @@ class Dispatcher:
         for f in fields:
             f.pop("provider_id")
         sql = (
-            f"UPDATE {M} SET state = 'sent', reason = '', updated_at = %s, lease_until = NULL, attempts = a.attempts,"
+            f"UPDATE {MESSAGES} SET state = 'sent', reason = '', updated_at = %s, lease_until = NULL, attempts = a.attempts,"
             " provider_message_id = a.provider_id, sent_at = a.sent_at"
             " FROM unnest(%s::bigint[], %s::uuid[], %s::int[], %s::text[], %s::timestamptz[])"
             " AS a(id, token, attempts, provider_id, sent_at)"
-            f" WHERE {M}.id = a.id AND {M}.claim_token = a.token AND {M}.state IN ('sending', 'unknown')"
-            f" RETURNING {M}.id"
+            f" WHERE {MESSAGES}.id = a.id AND {MESSAGES}.claim_token = a.token AND {MESSAGES}.state IN ('sending', 'unknown')"
+            f" RETURNING {MESSAGES}.id"
         )
         params = [now, [a.message.pk for a in answers], [a.token for a in answers],
                   [a.fields["attempts"] for a in answers], [a.fields["provider_id"] for a in answers],
@@ -583,12 +570,12 @@ class Dispatcher:
         self._answered(answers, fields, written)
 
     def _release_cap(self, message: ScheduledMessage, address: str) -> None:
-        """A marketing send that did not happen (the provider refused or failed) gives its cap slot back."""
+        """Give a marketing send's cap slot back when the send did not happen (the provider refused or failed)."""
         stamped_at = getattr(message, "submitting_at", None)
         if not message.marketing or stamped_at is None or not self.settings.delivery.frequency_cap_count:
             return
         with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {R} SET sends = array_remove(sends, %s) WHERE channel = %s AND address_hash = %s",
+            cursor.execute(f"UPDATE {RECIPIENT_CAPS} SET sends = array_remove(sends, %s) WHERE channel = %s AND address_hash = %s",
                            [stamped_at, message.channel, address_hash(message.channel, address)])
 
     def _finish(
@@ -606,7 +593,7 @@ class Dispatcher:
         sql, params, fields = self._outcome_update(message, token, state, reason, due_at=due_at, attempts=attempts)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"WITH outcome AS ({sql} RETURNING id) INSERT INTO {E} (message_id, kind, provider, at, detail)"
+                f"WITH outcome AS ({sql} RETURNING id) INSERT INTO {DELIVERY_EVENTS} (message_id, kind, provider, at, detail)"
                 " SELECT id, %s, %s, %s, %s::jsonb FROM outcome",
                 [*params, state, message.channel, fields["updated_at"],
                  json.dumps({"reason": fields["reason"]} if reason else {})],
@@ -626,7 +613,10 @@ class Dispatcher:
         due_at: datetime | None = None,
         attempts: int | None = None,
     ) -> tuple[str, list[Any], dict[str, Any]]:
-        """The UPDATE that records an outcome other than sent if this claim still owns the row (or it went unknown)."""
+        """Build the UPDATE that records an outcome other than sent.
+
+        It applies only if this claim still owns the row (or it went unknown).
+        """
         now = self.clock()
         # Reasons are shown in the API and may reach logs: no address in them, whatever the provider said.
         fields: dict[str, Any] = {"state": state, "reason": redact(reason)[:255], "updated_at": now, "lease_until": None}
@@ -637,12 +627,12 @@ class Dispatcher:
         if state in (MessageState.PENDING, MessageState.DEFERRED):
             fields.update(claim_token=None, submitting_at=None)
         columns = ", ".join(f"{name} = %s" for name in fields)  # the field names are the columns
-        sql = f"UPDATE {M} SET {columns} WHERE id = %s AND claim_token = %s AND state IN ('sending', 'unknown')"
+        sql = f"UPDATE {MESSAGES} SET {columns} WHERE id = %s AND claim_token = %s AND state IN ('sending', 'unknown')"
         return sql, [*fields.values(), message.pk, token], fields
 
     @staticmethod
     def _finished(message: ScheduledMessage, fields: dict[str, Any], state: str, reason: str) -> None:
-        """The recorded outcome on the message object, and the status signal once committed."""
+        """Set the recorded outcome on the message object, and send the status signal once committed."""
         for name, value in fields.items():
             setattr(message, name, value)
         transaction.on_commit(

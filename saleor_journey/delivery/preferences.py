@@ -74,7 +74,7 @@ def record_consent(channel: str, address: str, granted: bool, source: str, at: d
 
 
 def record_metadata_consent(channel: str, address: str, granted: bool, seen: str, source: str, at: datetime) -> bool:
-    """An answer read from Saleor metadata; recorded only when the metadata changed since it was last read.
+    """Record an answer read from Saleor metadata, only when the metadata changed since it was last read.
 
     Saleor hands the whole customer to every hook, so the same consent
     metadata is seen again on each address or name change; seen again
@@ -97,13 +97,13 @@ def record_metadata_consent(channel: str, address: str, granted: bool, seen: str
 
 
 def set_marketing_consent(channel: str, address: str, granted: bool, source: str) -> int:
-    """A customer's own answer, given through the API: record it and act on it at once.
+    """Record a customer's own answer, given through the API, and act on it at once.
 
     A refusal stops the marketing that waits for the address (service messages
     still go); an opt-in lifts an earlier unsubscribe, but never a bounce or a
     complaint. Returns how many pending messages were stopped.
     """
-    from . import outbox
+    from ..services import outbox
 
     with transaction.atomic():
         record_consent(channel, address, granted, source=source)
@@ -116,7 +116,7 @@ def set_marketing_consent(channel: str, address: str, granted: bool, source: str
 
 
 def marketing_decision(channel: str, granted: bool | None, settings: DeliverySettings) -> tuple[bool, str]:
-    """The consent rule, given the recorded answer (None: never asked).
+    """Apply the consent rule, given the recorded answer (None: never asked).
 
     SMS and WhatsApp need a recorded opt-in. Email follows the shop's policy:
     opt-out (send unless refused) by default, opt-in selectable.

@@ -6,12 +6,12 @@ UNSUBSCRIBE_SALT = "saleor-journey.unsubscribe"
 
 
 def unsubscribe_token(message_id: int) -> str:
-    """A URL-safe token naming one message (and so its recipient and channel); reveals no address."""
+    """Make a URL-safe token naming one message (and so its recipient and channel); it reveals no address."""
     return signing.dumps(message_id, salt=UNSUBSCRIBE_SALT, compress=True)
 
 
 def read_unsubscribe_token(token: str) -> int | None:
-    """The message id, or None for a forged or mangled token."""
+    """Return the message id, or None for a forged or mangled token."""
     try:
         value = signing.loads(token, salt=UNSUBSCRIBE_SALT)
     except signing.BadSignature:
@@ -27,7 +27,7 @@ REVIEW_TOKEN_MAX_AGE = 60 * 60 * 24 * 60
 def review_token(order_id: str, product_id: int, variant_id: int | None, language: str | None,
                  channel: str | None, *, product: str | None = None, variant: str | None = None,
                  image: str | None = None, order_number: int | None = None) -> str:
-    """A signed, expiring link token for reviewing one product of one order.
+    """Make a signed, expiring link token for reviewing one product of one order.
 
     Signed, not encrypted: anyone holding the link can read it, so it names
     the order and product only, never the customer (the order says who); the
@@ -40,7 +40,7 @@ def review_token(order_id: str, product_id: int, variant_id: int | None, languag
 
 
 def read_review_token(token: str) -> dict | None:
-    """The token's claims, or None when forged, mangled or expired."""
+    """Return the token's claims, or None when forged, mangled or expired."""
     try:
         value = signing.loads(token, salt=REVIEW_SALT, max_age=REVIEW_TOKEN_MAX_AGE)
     except signing.BadSignature:  # includes SignatureExpired

@@ -2,7 +2,7 @@
 
 from graphql.error import GraphQLError
 
-from .requestor import Permission
+from ..core.requestor import Permission
 
 
 class ApiError(GraphQLError):

@@ -31,7 +31,7 @@ class TooMuchIntrospection(ValueError):
 
 
 def reads(schema: Any, field: ast.Field, fragments: dict[str, ast.FragmentDefinition], cap: int = MAX_READS) -> int:
-    """The fields a root ``__schema`` or ``__type`` field would resolve; TooMuchIntrospection past ``cap``."""
+    """Count the fields a root ``__schema`` or ``__type`` field would resolve; TooMuchIntrospection past ``cap``."""
     count = 0
 
     def walk(selection_set: ast.SelectionSet | None, kind: str, thing: Any) -> None:
@@ -67,7 +67,7 @@ def _fields(selection_set: ast.SelectionSet | None, fragments: dict[str, ast.Fra
 
 
 def _children(schema: Any, kind: str, thing: Any, name: str) -> tuple[str, list[Any]]:
-    """The introspection objects a field returns: (their kind, the objects)."""
+    """List the introspection objects a field returns: (their kind, the objects)."""
     if kind == "schema":
         if name == "types":
             return "type", list(schema.get_type_map().values())

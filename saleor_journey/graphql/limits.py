@@ -91,7 +91,7 @@ def screen(query: str, bounds: Bounds) -> None:
                 raise QueryTooLarge(f"The query nests braces, brackets or parentheses deeper than {bounds.nesting}.")
         elif token.kind in closing:
             depth -= 1
-        elif token.kind == TokenKind.STRING and UNSTORABLE.search(token.value):
+        elif token.kind == TokenKind.STRING and token.value and UNSTORABLE.search(token.value):
             raise BadValue("A string in the query holds a NUL character or an unpaired surrogate.")
 
 
@@ -143,7 +143,7 @@ def bound(document: ast.Document, bounds: Bounds) -> None:
 
 
 def _refuse_cycles(fragments: dict[str, ast.FragmentDefinition]) -> None:
-    """A fragment that spreads itself, directly or through others, is refused (depth first, without recursion)."""
+    """Refuse a fragment that spreads itself, directly or through others (depth first, without recursion)."""
     needs = {name: _spreads(fragment.selection_set) for name, fragment in fragments.items()}
     done: set[str] = set()
     for start in fragments:
@@ -174,11 +174,13 @@ def _spreads(selection_set: ast.SelectionSet | None) -> list[str]:
 
 
 class _OverlapWork:
-    """Counts the field pairs graphql-core 2's OverlappingFieldsCanBeMerged rule would compare, and stops at
-    ``budget``. The rule compares every pair of fields sharing a response name in a selection set (fragments
+    """Counts the field pairs graphql-core 2's OverlappingFieldsCanBeMerged rule would compare, up to ``budget``.
+
+    The rule compares every pair of fields sharing a response name in a selection set (fragments
     expanded), and for each pair with sub-selections, every same-named pair below them, recursively: repeats
     at several levels multiply (10 x 10 x 10 costs half a second). Counting stops at the budget, so this
-    costs at most the budget's worth of steps."""
+    costs at most the budget's worth of steps.
+    """
 
     def __init__(self, fragments: dict[str, ast.FragmentDefinition], budget: int) -> None:
         self.fragments, self.budget = fragments, budget
@@ -191,7 +193,7 @@ class _OverlapWork:
                                 "several levels): checking it would take too long.")
 
     def by_name(self, selection_set: ast.SelectionSet) -> dict[str, list[ast.Field]]:
-        """The fields of a selection set by response name, inline fragments and spread fragments included."""
+        """Group the fields of a selection set by response name, inline fragments and spread fragments included."""
         key = id(selection_set)
         if key not in self.groups:
             found: dict[str, list[ast.Field]] = {}
@@ -211,10 +213,10 @@ class _OverlapWork:
     def within(self, selection_set: ast.SelectionSet) -> None:
         for fields in self.by_name(selection_set).values():
             self.spend(len(fields) * (len(fields) - 1) // 2)
-            nested = [f for f in fields if f.selection_set is not None]
+            nested = [f.selection_set for f in fields if f.selection_set is not None]
             for i, first in enumerate(nested):
                 for second in nested[i + 1:]:
-                    self.between(first.selection_set, second.selection_set)
+                    self.between(first, second)
 
     def between(self, first: ast.SelectionSet, second: ast.SelectionSet) -> None:
         pending = [(first, second)]

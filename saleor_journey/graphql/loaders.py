@@ -22,7 +22,7 @@ def _grouped(rows: list[Any], keys: list[int], attr: str = "journey_id") -> Prom
 
 
 def _recent(queryset: Any, order: str, keys: list[int]) -> list[Any]:
-    """The ``RECENT`` newest rows per journey, in one query (a window over the page's journeys)."""
+    """Fetch the ``RECENT`` newest rows per journey, in one query (a window over the page's journeys)."""
     ranked = queryset.filter(journey_id__in=keys).annotate(
         rank=Window(RowNumber(), partition_by=[F("journey_id")], order_by=[F(order).desc(), F("pk").desc()])
     )

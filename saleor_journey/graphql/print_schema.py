@@ -15,7 +15,7 @@ def main() -> None:
     from .schema import SDL_PATH, sdl
 
     SDL_PATH.write_text(sdl())
-    print(f"wrote {SDL_PATH}")
+    print(f"wrote {SDL_PATH}")  # noqa: T201 - a command-line tool says what it wrote
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 import binascii
 from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 import graphene
@@ -10,13 +11,14 @@ from graphene import relay
 from graphql_relay import from_global_id
 
 from .. import clock as journey_clock
+from ..core.requestor import Permission
 from ..core.stages import Stage
 from ..models import Journey, JourneyEvent, ProductReview, ReviewStatus, ScheduledMessage
 from ..services import figures
+from ..services import metrics as journey_metrics
 from . import metrics, types
 from .errors import InvalidInput, PermissionDenied
 from .pagination import Page, PaginationError, paginate
-from .requestor import Permission
 
 #: The longest period a KPI query may cover.
 MAX_PERIOD = timedelta(days=366)
@@ -28,7 +30,7 @@ def require(info: Any, permission: Permission) -> None:
 
 
 def pk_from(global_id: str, expected: str, field: str) -> int:
-    """The integer pk of a Saleor or plugin global ID of type ``expected``; a clear error otherwise."""
+    """Return the integer pk of a Saleor or plugin global ID of type ``expected``; raise a clear error otherwise."""
     try:
         type_name, pk = from_global_id(global_id)
         if type_name != expected:
@@ -62,9 +64,12 @@ def page_of(queryset: Any, field: str, descending: bool, connection_type: Any, *
 # -- inputs ----------------------------------------------------------------
 
 
-class SortDirection(graphene.Enum):
+class Direction(StrEnum):
     ASC = "asc"
     DESC = "desc"
+
+
+SortDirection = graphene.Enum("SortDirection", [(d.name, d.value) for d in Direction])
 
 
 def sorting_input(name: str, fields: list[str]) -> type[graphene.InputObjectType]:
@@ -133,7 +138,7 @@ class ProductRating(graphene.ObjectType):
 
 
 def period_of(period: Any) -> tuple[date, date, datetime, datetime]:
-    """The whole UTC days a period covers: (first day, last day, start of the first, end of the last)."""
+    """Return the whole UTC days a period covers: (first day, last day, start of the first, end of the last)."""
     now = journey_clock.now()
     # By default the last 30 whole UTC days, today included (as the report's default).
     start, end = (now - timedelta(days=29), now) if period is None else (period.gte, period.lte or now)
@@ -192,12 +197,12 @@ class Query(graphene.ObjectType):
     @staticmethod
     def resolve_customer_journey(root: Any, info: Any, email: str | None = None, user: str | None = None) -> Any:
         require(info, Permission.MANAGE_USERS)
-        if (email is None) == (user is None):
-            raise InvalidInput("Pass either email or user.")
         journeys = Journey.objects.filter(merged_into__isnull=True)
-        if user is not None:
+        if user is not None and email is None:
             return journeys.filter(user_id=pk_from(user, "User", "user")).first()
-        return journeys.filter(email=email.strip().lower()).order_by("user_id").first()
+        if email is not None and user is None:
+            return journeys.filter(email=email.strip().lower()).order_by("user_id").first()
+        raise InvalidInput("Pass either email or user.")
 
     @staticmethod
     def resolve_customer_journeys(root: Any, info: Any, filter: Any = None, sort_by: Any = None, **paging: Any) -> Any:
@@ -213,7 +218,7 @@ class Query(graphene.ObjectType):
             journeys = _in_channel(journeys, filter.channel)
         field, descending = "stage_since", True
         if sort_by:
-            field, descending = sort_by.field, sort_by.direction == SortDirection.DESC.value
+            field, descending = sort_by.field, sort_by.direction == Direction.DESC
             if field == "last_order_at":
                 journeys = journeys.filter(last_order_at__isnull=False)  # keyset paging needs a value
         return page_of(journeys, field, descending, types.CustomerJourneyCountableConnection, **paging)
@@ -224,7 +229,7 @@ class Query(graphene.ObjectType):
         first, last, start, end = period_of(period)
         found = figures.figures_for(first, last, channel)
         stages = [FunnelStage(stage=stage.value, customers=customers, reached=reached, conversion_rate=rate)
-                  for stage, customers, reached, rate in metrics.funnel_steps(found)]
+                  for stage, customers, reached, rate in journey_metrics.funnel_steps(found)]
         return JourneyFunnel(period_start=start, period_end=end, as_of=found.as_of, stages=stages,
                              lapsed=found.stage_counts.get(Stage.LAPSED.value, 0))
 
@@ -232,8 +237,8 @@ class Query(graphene.ObjectType):
     def resolve_journey_metrics(root: Any, info: Any, channel: str | None = None, period: Any = None) -> Any:
         require(info, Permission.MANAGE_ORDERS)
         first, last, start, end = period_of(period)
-        promoter = metrics.promoter_rating(info.context.settings)
-        return metrics.compute(figures.figures_for(first, last, channel), start, end, promoter)
+        promoter = journey_metrics.promoter_rating(info.context.settings)
+        return journey_metrics.compute(figures.figures_for(first, last, channel), start, end, promoter)
 
     @staticmethod
     def resolve_scheduled_messages(root: Any, info: Any, filter: Any = None, **paging: Any) -> Any:
@@ -267,7 +272,7 @@ class Query(graphene.ObjectType):
             reviews = reviews.filter(rating__in=filter.rating)
         field, descending = "created_at", True
         if sort_by:
-            field, descending = sort_by.field, sort_by.direction == SortDirection.DESC.value
+            field, descending = sort_by.field, sort_by.direction == Direction.DESC
         return page_of(reviews, field, descending, types.ProductReviewCountableConnection, **paging)
 
     @staticmethod

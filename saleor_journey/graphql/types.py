@@ -5,17 +5,23 @@ from typing import Any
 import graphene
 from graphene import relay
 
+from ..core.requestor import Permission
 from ..core.stages import Stage
 from ..models import MessageState, ReviewStatus
-from .requestor import Permission
 
 JourneyStageEnum = graphene.Enum("JourneyStageEnum", [(s.name, s.value) for s in Stage])
 ReviewStatusEnum = graphene.Enum("ReviewStatusEnum", [(s.name, s.value) for s in ReviewStatus])
 MessageStateEnum = graphene.Enum("MessageStateEnum", [(s.name, s.value) for s in MessageState])
 
 
+def node_id(type_name: str, pk: Any) -> str:
+    """Return the global ID of a row that always exists (its primary key, a required reference)."""
+    return relay.Node.to_global_id(type_name, pk)
+
+
 def global_id(type_name: str, pk: Any) -> str | None:
-    return None if pk is None else relay.Node.to_global_id(type_name, pk)
+    """Return the global ID of an optional reference, or None when there is none."""
+    return None if pk is None else node_id(type_name, pk)
 
 
 class StageChange(graphene.ObjectType):
@@ -44,7 +50,7 @@ class ScheduledMessage(graphene.ObjectType):
 
     @staticmethod
     def resolve_id(root: Any, info: Any) -> str:
-        return global_id("ScheduledMessage", root.pk)
+        return node_id("ScheduledMessage", root.pk)
 
 
 class ChannelConsent(graphene.ObjectType):
@@ -70,11 +76,11 @@ class ProductReview(graphene.ObjectType):
 
     @staticmethod
     def resolve_id(root: Any, info: Any) -> str:
-        return global_id("ProductReview", root.pk)
+        return node_id("ProductReview", root.pk)
 
     @staticmethod
     def resolve_product(root: Any, info: Any) -> str:
-        return global_id("Product", root.product_id)
+        return node_id("Product", root.product_id)
 
     @staticmethod
     def resolve_variant(root: Any, info: Any) -> str | None:
@@ -107,7 +113,7 @@ class CustomerJourney(graphene.ObjectType):
 
     @staticmethod
     def resolve_id(root: Any, info: Any) -> str:
-        return global_id("CustomerJourney", root.pk)
+        return node_id("CustomerJourney", root.pk)
 
     @staticmethod
     def resolve_user(root: Any, info: Any) -> str | None:

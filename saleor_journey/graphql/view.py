@@ -20,16 +20,16 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from graphql import parse, validate
 from graphql.error import GraphQLError, GraphQLSyntaxError
-from graphql.execution import execute
+from graphql.execution import ExecutionResult, execute
 from graphql.language.ast import Field, OperationDefinition
 
+from ..core.requestor import AuthenticationFailed, Requestor
 from ..delivery import rendering
 from ..services import ratelimit
 from ..web import Refused, body_size, is_json
 from . import limits
 from .errors import ApiError, PermissionDenied
 from .loaders import Loaders
-from .requestor import AuthenticationFailed, Requestor
 from .schema import SDL_PATH, schema
 
 logger = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ def _error(message: str, status: int, code: str) -> JsonResponse:
 
 
 def _format(error: Exception, code: str = "BAD_USER_INPUT") -> dict[str, Any]:
-    """An error as the client sees it; ``code`` for graphql-core's own (syntax, validation, variables)."""
+    """Format an error as the client sees it; ``code`` for graphql-core's own (syntax, validation, variables)."""
     original = getattr(error, "original_error", None) or error
     formatted: dict[str, Any] = {"message": str(original)}
     if isinstance(error, GraphQLError):
@@ -71,7 +71,7 @@ def _format(error: Exception, code: str = "BAD_USER_INPUT") -> dict[str, Any]:
 
 
 def explorer() -> HttpResponse:
-    """A small page to try queries: it holds no data, the caller's token goes only to this endpoint."""
+    """Serve a small page to try queries: it holds no data, the caller's token goes only to this endpoint."""
     nonce = secrets.token_urlsafe(16)
     page = rendering.render_page("explorer", "en", {"sdl": SDL_PATH.read_text(), "nonce": nonce})
     response = HttpResponse(page, content_type="text/html; charset=utf-8")
@@ -154,6 +154,7 @@ def handle(
     except Exception as exc:  # noqa: BLE001 - ... or lets a scalar's parsing error through (a bare Exception for Int)
         # Resolvers' errors never get here (execute collects them): this is the variables' coercion.
         return _error(f"A variable does not fit its type: {str(exc)[:200]}", 400, "BAD_USER_INPUT")
+    assert isinstance(result, ExecutionResult)  # a promise comes back only when asked for (return_promise)
     payload: dict[str, Any] = {"data": result.data}
     status = 200
     if not result.errors and not variables and _only_introspection(document, operation):

@@ -7,8 +7,10 @@ from django.db import migrations, models
 
 
 def keep_the_suppression_key(apps, schema_editor):  # noqa: ANN001, ANN201 - Django's migration signature
-    """The suppression list's key, made once from today's SECRET_KEY (the key its hashes were made with), so
-    the hashes already stored stay valid and a later SECRET_KEY rotation changes nothing."""
+    """Make the suppression list's key once from today's SECRET_KEY (the key its hashes were made with).
+
+    The hashes already stored stay valid, and a later SECRET_KEY rotation changes nothing.
+    """
     PluginSecret = apps.get_model("saleor_journey", "PluginSecret")
     derived = hashlib.sha256(f"saleor-journey-suppression:{settings.SECRET_KEY}".encode()).hexdigest()
     PluginSecret.objects.get_or_create(name="address-hash", defaults={"value": derived})

@@ -1,5 +1,7 @@
-"""The plugin's tables: journeys (journey.py), message delivery (delivery.py), reviews, precomputed figures,
-the report's sign-in sessions."""
+"""The plugin's tables.
+
+Journeys (journey.py), message delivery (delivery.py), reviews, precomputed figures, the report's sign-in sessions.
+"""
 
 from .delivery import (
     Consent,

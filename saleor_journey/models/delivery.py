@@ -149,8 +149,10 @@ class DeliveryEvent(models.Model):
 
 
 class PluginSecret(models.Model):
-    """A key of the plugin's own, made once (e.g. for the suppression list's keyed hashes), so rotating Django's
-    SECRET_KEY does not forget who opted out."""
+    """A key of the plugin's own, made once (e.g. for the suppression list's keyed hashes).
+
+    As the key is the plugin's own, rotating Django's SECRET_KEY does not forget who opted out.
+    """
 
     name = models.CharField(max_length=32, primary_key=True)
     value = models.CharField(max_length=128)

@@ -13,8 +13,10 @@ from django.db import DatabaseError
 from ..delivery.channels import esp
 from ..exceptions import ConfigurationError
 
+#: The sweep's Celery task name (``tasks.dispatch``, which sits above this adapter and is not imported here).
+DISPATCH_TASK = "saleor_journey.dispatch_due_messages"
 
-@checks.register(checks.Tags.database)
+
 def check_configuration(app_configs: Any = None, databases: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     if not databases:
         return []
@@ -67,7 +69,6 @@ def _tracking_problem(delivery: Any) -> str | None:
     return None
 
 
-@checks.register(checks.Tags.database)
 def check_beat_schedule(app_configs: Any = None, databases: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     """Saleor's beat (DatabaseScheduler) stores the app's schedule in django_celery_beat's table at start-up."""
     if not databases:
@@ -78,10 +79,8 @@ def check_beat_schedule(app_configs: Any = None, databases: Any = None, **kwargs
         return []
     from django_celery_beat.models import PeriodicTask
 
-    from ..tasks.dispatch import dispatch_due_messages
-
     try:
-        present = PeriodicTask.objects.filter(task=dispatch_due_messages.name, enabled=True).exists()
+        present = PeriodicTask.objects.filter(task=DISPATCH_TASK, enabled=True).exists()
     except DatabaseError:
         return []
     if present:
@@ -90,3 +89,9 @@ def check_beat_schedule(app_configs: Any = None, databases: Any = None, **kwargs
         "The Customer Journey dispatch sweep is not in Celery beat's schedule yet, so no message will be sent.",
         hint="Restart 'celery beat' (Saleor's DatabaseScheduler) after installing the plugin; it registers "
         "the sweep itself.", id="saleor_journey.W010")]
+
+
+def register() -> None:
+    """Add the plugin's system checks to Django's (called from ``AppConfig.ready``)."""
+    checks.register(check_configuration, checks.Tags.database)
+    checks.register(check_beat_schedule, checks.Tags.database)

@@ -32,13 +32,13 @@ def _subject(user_id: Any, raw_email: str | None, what: str) -> Subject | None:
 
 
 def _cached(obj: Any, relation: str) -> Any:
-    """A related object only when already loaded: reading it must never cost a query."""
+    """Return a related object only when already loaded: reading it must never cost a query."""
     field = type(obj)._meta.get_field(relation)
     return field.get_cached_value(obj) if field.is_cached(obj) else None
 
 
 def _cached_slug(obj: Any) -> str | None:
-    """The channel slug; Saleor's manager loads the channel before calling the hook."""
+    """Return the channel slug; Saleor's manager loads the channel before calling the hook."""
     return getattr(_cached(obj, "channel"), "slug", None)
 
 
@@ -79,8 +79,11 @@ def account_updated(user: Any, now: datetime) -> JourneyEvent | None:
 
 
 def checkout_lines_read(checkout: Any) -> ExtraRead:
-    """In the recorder's SELECT: the checkout's line count, ``[[variant_id, quantity], ...]``, the address phone,
-    and its earlier reminder sequences (how many, whether one waits, when a reminder last went)."""
+    """Read the checkout's lines, address phone and earlier reminder sequences in the recorder's SELECT.
+
+    The lines as their count and ``[[variant_id, quantity], ...]``; the earlier reminder sequences as how many,
+    whether one waits and when a reminder last went.
+    """
     from saleor.account.models import Address
     from saleor.checkout.models import CheckoutLine
 
@@ -108,7 +111,7 @@ def checkout_lines_read(checkout: Any) -> ExtraRead:
 
 
 def checkout_event(checkout: Any, kind: EventKind, now: datetime) -> tuple[JourneyEvent, ExtraRead] | None:
-    """A checkout created or changed; the line count arrives through the extra read."""
+    """Build the event for a checkout created or changed; the line count arrives through the extra read."""
     token = checkout.pk
     email = checkout.email or getattr(_cached(checkout, "user"), "email", None)
     subject = _subject(checkout.user_id, email, f"checkout {str(token)[:8]}…")
@@ -169,7 +172,7 @@ def order_event(
     source: EventSource = EventSource.LIVE,
     suffix: str | None = None,
 ) -> JourneyEvent | None:
-    """An order event keyed on Saleor's order id.
+    """Build an order event keyed on Saleor's order id.
 
     Cancellation and full refund share the ``voided`` key: whichever comes
     first takes the order back, the other is a duplicate.
@@ -198,8 +201,10 @@ def _order_time(order: Any, kind: EventKind, now: datetime) -> datetime:
 
 
 def imported_order(order: Any, now: datetime) -> list[JourneyEvent]:
-    """An order from orderBulkCreate: history, like the backfill's (it never starts a flow); a cancelled or
-    expired one is taken back at once."""
+    """Build the events of an order from orderBulkCreate: history, like the backfill's (it never starts a flow).
+
+    A cancelled or expired one is taken back at once.
+    """
     kinds = [EventKind.ORDER_PLACED]
     if getattr(order, "status", None) in ("canceled", "expired"):
         kinds.append(EventKind.ORDER_VOIDED)
@@ -208,13 +213,13 @@ def imported_order(order: Any, now: datetime) -> list[JourneyEvent]:
 
 
 def order_refunded(order: Any, now: datetime) -> JourneyEvent | None:
-    """A (possibly partial) refund; keyed on the order's update time, as Saleor has no refund id here."""
+    """Build a (possibly partial) refund's event, keyed on the order's update time, as Saleor has no refund id here."""
     updated_at = getattr(order, "updated_at", None) or now
     return order_event(order, EventKind.ORDER_REFUNDED, now, suffix=f"refunded:{updated_at.isoformat()}")
 
 
 def fulfillment_created(fulfillment: Any, now: datetime) -> JourneyEvent | None:
-    """A fulfillment; tied to its order's journey through the order's ``placed`` event."""
+    """Build a fulfillment's event, tied to its order's journey through the order's ``placed`` event."""
     order = _cached(fulfillment, "order")
     if order is not None:
         subject = order_subject(order)

@@ -1,8 +1,9 @@
 """What the flows need from Saleor at send time: the last-moment re-checks and the message content.
 
-Registered with the dispatcher on import (the plugin module imports this), so
-they run in whichever process sends: the re-check reads the checkout or order
-as it is now, and the content is built from Saleor's current products.
+Given to the dispatcher by ``register()`` when Django starts the app
+(``AppConfig.ready``), so they run in whichever process sends: the re-check
+reads the checkout or order as it is now, and the content is built from
+Saleor's current products.
 """
 
 import base64
@@ -14,7 +15,7 @@ from urllib.parse import urlencode
 from django.utils import timezone
 
 from ..core import flows as names
-from ..delivery import flows
+from ..delivery import flow_hooks
 from ..models import ScheduledMessage
 from . import runtime
 
@@ -34,7 +35,7 @@ def global_id(type_name: str, pk: Any) -> str:
 
 
 def _token(message: ScheduledMessage) -> str:
-    """The Saleor id in a subject key: ``checkout:<token>[:<sequence>]``, ``order:<id>``."""
+    """Return the Saleor id in a subject key: ``checkout:<token>[:<sequence>]``, ``order:<id>``."""
     return message.subject_key.split(":")[1]
 
 
@@ -126,7 +127,7 @@ def _completion_lock() -> timedelta:
 
 
 def cart_context(message: ScheduledMessage) -> dict[str, Any]:
-    """The lines left in the cart, priced as Saleor's API prices them, and the link back to it.
+    """Return the lines left in the cart, priced as Saleor's API prices them, and the link back to it.
 
     Saleor computes checkout prices lazily (the stored totals stay 0 until
     something reads them after ``price_expiration``), so the prices come from
@@ -163,7 +164,7 @@ THUMBNAIL_SIZE = 128
 
 
 def _priced_cart(token: str) -> PricedCart | None:
-    """The checkout's available lines with Saleor's prices; None when the checkout is gone."""
+    """Return the checkout's available lines with Saleor's prices; None when the checkout is gone."""
     from saleor.checkout.fetch import fetch_checkout_info, fetch_checkout_lines
     from saleor.checkout.models import Checkout
 
@@ -219,7 +220,7 @@ def _thumbnails(product_ids: list[Any]) -> dict[Any, str]:
 
 
 def _absolute(path: str) -> str:
-    """A Saleor path as an address mail clients can load: the plugin's public API URL, else Saleor's own."""
+    """Turn a Saleor path into an address mail clients can load: the plugin's public API URL, else Saleor's own."""
     from saleor.core.utils import build_absolute_uri
 
     settings = runtime.active_settings()
@@ -257,7 +258,7 @@ def recheck_order(message: ScheduledMessage) -> str | None:
 
 
 def order_context(message: ScheduledMessage) -> dict[str, Any]:
-    """The order's lines (one query, with the order and whether each product was reviewed for it)."""
+    """Return the order's lines (one query, with the order and whether each product was reviewed for it)."""
     from django.db import connection
 
     orders, lines, variants, reviews = _order_tables()
@@ -382,7 +383,7 @@ def _review_items(message: ScheduledMessage, order_id: str, rows: list[OrderedLi
     images = _thumbnails([row.product_id for row in wanted])
     items, seen = [], set()
     for row in wanted:
-        if row.product_id in seen:
+        if row.product_id is None or row.product_id in seen:
             continue
         seen.add(row.product_id)
         # Each page says which product it is about: name, variant and picture travel in the signed link.
@@ -395,7 +396,7 @@ def _review_items(message: ScheduledMessage, order_id: str, rows: list[OrderedLi
 
 
 def recheck_review_request(message: ScheduledMessage) -> str | None:
-    """A request (or its reminder) is pointless once every product of the order was reviewed (one query)."""
+    """Recheck a request (or its reminder): pointless once every product of the order was reviewed (one query)."""
     from django.db import connection
 
     orders, lines, variants, reviews = _order_tables()
@@ -425,11 +426,13 @@ def storefront_context(message: ScheduledMessage) -> dict[str, Any]:
     return {"action_url": _storefront(message)}
 
 
-flows.register_recheck(names.ABANDONED_CART, recheck_cart)
-flows.register_context(names.ABANDONED_CART, cart_context)
-flows.register_recheck(names.POST_PURCHASE, recheck_order)
-flows.register_recheck(names.REVIEW_REQUEST, recheck_review_request)
-for _flow in (names.POST_PURCHASE, names.REVIEW_REQUEST):
-    flows.register_context(_flow, order_context)
-for _flow in (names.WIN_BACK, names.WELCOME):
-    flows.register_context(_flow, storefront_context)
+def register() -> None:
+    """Give the dispatcher each flow's send-time re-check and content (called from ``AppConfig.ready``)."""
+    flow_hooks.register_recheck(names.ABANDONED_CART, recheck_cart)
+    flow_hooks.register_context(names.ABANDONED_CART, cart_context)
+    flow_hooks.register_recheck(names.POST_PURCHASE, recheck_order)
+    flow_hooks.register_recheck(names.REVIEW_REQUEST, recheck_review_request)
+    for flow in (names.POST_PURCHASE, names.REVIEW_REQUEST):
+        flow_hooks.register_context(flow, order_context)
+    for flow in (names.WIN_BACK, names.WELCOME):
+        flow_hooks.register_context(flow, storefront_context)

@@ -1,5 +1,7 @@
 """The plugin's form in the Saleor Dashboard: every field with its type, label, help text and default."""
 
+from typing import Any
+
 from saleor.plugins.base_plugin import ConfigurationTypeField
 
 from ..config import DEFAULT_METADATA_KEY
@@ -11,7 +13,7 @@ CHANNEL_SETTINGS_HELP = (
     '"sender_name": "Example Shop", "language": "it", "timezone": "Europe/Rome", "country": "IT"}}'
 )
 
-DEFAULT_CONFIGURATION = [
+DEFAULT_CONFIGURATION: list[dict[str, Any]] = [
     {"name": "metadata_key", "value": DEFAULT_METADATA_KEY},
     {"name": "lapse_days", "value": "180"},
     {"name": "retention_min_orders", "value": "2"},

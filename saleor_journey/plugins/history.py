@@ -98,7 +98,7 @@ def _queries(after: str) -> dict[str, tuple[str, list[Any]]]:
 
 
 def _reader() -> psycopg.Connection[Any]:
-    """A second connection, so streaming reads never mix with the backfill's write transactions."""
+    """Open a second connection, so streaming reads never mix with the backfill's write transactions."""
     params = connection.get_connection_params()
     params.pop("cursor_factory", None)
     params.pop("context", None)

@@ -27,7 +27,7 @@ from ..routes import GRAPHQL, PLUGIN_ID, REPORT
 from ..services import ratelimit
 from ..services.erasure import erase_person
 from ..services.recording import ExtraRead, JourneyRecorder, StageMirror
-from . import consent, events, flow_support, form, runtime  # noqa: F401 - flow_support registers send-time checks
+from . import consent, events, form, runtime
 from .requestor import StaffSessions, client_ip, identify
 
 logger = logging.getLogger(__name__)
@@ -88,9 +88,11 @@ class JourneyPlugin(BasePlugin):
 
     @cached_property
     def _handled(self) -> set[str]:
-        """Events this instance recorded or found recorded: Saleor fires several hooks for one change
-        (checkoutComplete: order_paid then order_fully_paid, one payment), and a plugin instance lives
-        for one request, so the repeats cost no query."""
+        """Events this instance recorded or found recorded.
+
+        Saleor fires several hooks for one change (checkoutComplete: order_paid then order_fully_paid, one
+        payment), and a plugin instance lives for one request, so the repeats cost no query.
+        """
         return set()
 
     def _record(self, hook: str, build: Callable[[], Any]) -> None:
@@ -191,10 +193,14 @@ class JourneyPlugin(BasePlugin):
         return previous_value
 
     def order_bulk_created(self, orders: Any, previous_value: Any = None, **kwargs: Any) -> Any:
-        """orderBulkCreate imports orders from elsewhere: history, recorded as the backfill records it (no flow)."""
-        for order in orders or ():
-            for event in events.imported_order(order, self._now()):
-                self._record("order_bulk_created", lambda event=event: event)
+        """Record the orders orderBulkCreate imports from elsewhere: history, as the backfill records it (no flow)."""
+        try:
+            imported = [event for order in orders or () for event in events.imported_order(order, self._now())]
+        except Exception:
+            logger.exception("journey: order_bulk_created hook failed; Saleor's request continues")
+            return previous_value
+        for event in imported:
+            self._record("order_bulk_created", _ready(event))
         return previous_value
 
     def order_expired(self, order: Any, previous_value: Any = None, **kwargs: Any) -> Any:
@@ -271,6 +277,10 @@ class JourneyPlugin(BasePlugin):
 
 
 def recorder_for(settings: JourneySettings) -> JourneyRecorder:
-    """A recorder (with the configured flows) for hooks, receivers and tasks."""
+    """Make a recorder (with the configured flows) for hooks, receivers and tasks."""
     return JourneyRecorder(settings.policy, stage_mirror(settings.metadata_key), flows=settings.flows)
 
+
+def _ready(event: Any) -> Callable[[], Any]:
+    """Wrap an event built already, for ``_record``."""
+    return lambda: event

@@ -22,7 +22,8 @@ from typing import Any
 
 from ..core.events import EventKind, EventSource, JourneyEvent
 from ..core.identity import normalise_email
-from ..models import Journey, JourneyEvent as EventRow, SaleorWatermark
+from ..models import Journey, SaleorWatermark
+from ..models import JourneyEvent as EventRow
 from ..services.recording import ExtraRead, JourneyRecorder
 from . import events
 
@@ -87,15 +88,17 @@ def _created_key(key: str) -> str:
 
 
 def _already_created(event: JourneyEvent, known: dict[str, datetime]) -> bool:
-    """A checkout unchanged since its ``created`` hook has no ``updated`` event to miss."""
+    """Tell whether a checkout is unchanged since its ``created`` hook (it has no ``updated`` event to miss)."""
     if event.kind is not EventKind.CART_UPDATED:
         return False
     return known.get(_created_key(event.dedupe_key)) == event.occurred_at
 
 
 def _reconciled(built: Any, history: bool = False) -> Built | None:
-    """A builder's event, as the sweep records it: reconciled, or history (never sending) for what predates
-    the window or came from an import."""
+    """Mark a builder's event as the sweep records it: reconciled, or history (never sending).
+
+    History is for what predates the window or came from an import.
+    """
     if built is None:
         return None
     event, reads = built if isinstance(built, tuple) else (built, ())
@@ -130,8 +133,11 @@ def _users(since: datetime, until: datetime) -> list[Built | None]:
 
 
 def _checkouts(since: datetime, until: datetime) -> list[Built | None]:
-    """Each checkout changed in the window as its hooks would have seen it: created (when it was created in
-    the window; dated at creation, with its lines now), and updated at its last change (when that came later)."""
+    """Rebuild the events of each checkout changed in the window as its hooks would have seen them.
+
+    Created (when it was created in the window; dated at creation, with its lines now), and updated at its last
+    change (when that came later).
+    """
     from saleor.checkout.models import Checkout
 
     found: list[Built | None] = []
@@ -148,7 +154,7 @@ def _checkouts(since: datetime, until: datetime) -> list[Built | None]:
 
 
 def _orders(since: datetime, until: datetime) -> list[Built | None]:
-    """What the order hooks record, read off each order changed in the window and its fulfilments."""
+    """Rebuild what the order hooks record, read off each order changed in the window and its fulfilments."""
     from django.db.models import Max
     from saleor.order.models import Fulfillment, Order
 

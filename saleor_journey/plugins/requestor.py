@@ -14,12 +14,12 @@ from typing import Any
 import jwt
 
 from .. import clock as journey_clock
-from ..graphql.requestor import ANONYMOUS, AuthenticationFailed, Permission, Requestor
+from ..core.requestor import ANONYMOUS, AuthenticationFailed, Permission, Requestor
 from ..models import ReportSession
 
 
 def identify(request: Any) -> Requestor:
-    """The requestor of ``request``; raise AuthenticationFailed when a token was sent and is not valid."""
+    """Return the requestor of ``request``; raise AuthenticationFailed when a token was sent and is not valid."""
     from saleor.core.auth import get_token_from_request
     from saleor.core.auth_backend import load_user_from_request
     from saleor.graphql.app.dataloaders.utils import promise_app
@@ -46,7 +46,10 @@ def identify(request: Any) -> Requestor:
 
 
 def client_ip(request: Any) -> str:
-    """The caller's address as Saleor computes it (``get_client_ip``: X-Forwarded-For's first valid address)."""
+    """Return the caller's address as Saleor computes it.
+
+    Saleor's ``get_client_ip`` takes X-Forwarded-For's first valid address.
+    """
     from saleor.core.utils import get_client_ip
 
     return get_client_ip(request) or ""
@@ -86,8 +89,10 @@ class StaffSessions:
         return password_sign_in_enabled()
 
     def sign_in(self, request: Any, email: str, password: str) -> tuple[str | None, str | None]:
-        """(cookie value, None) for an active staff user with this email and password, else (None, why):
-        ``disabled`` (password sign-in is off in Saleor), ``throttled`` (Saleor's delay), ``refused``."""
+        """Sign in an active staff user with this email and password: (cookie value, None), else (None, why).
+
+        Why is ``disabled`` (password sign-in is off in Saleor), ``throttled`` (Saleor's delay) or ``refused``.
+        """
         from django.core import signing
         from django.core.exceptions import ValidationError
         from saleor.account.throttling import authenticate_with_throttling
@@ -126,9 +131,9 @@ class StaffSessions:
 
     def requestor(self, value: str | None) -> Requestor:
         """Who a cookie value signs in (anonymous when it is missing, expired, forged or revoked)."""
-        from django.contrib.auth import get_user_model
         from django.core import signing
         from django.utils.crypto import constant_time_compare
+        from saleor.account.models import User
 
         if not value:
             return ANONYMOUS
@@ -142,7 +147,7 @@ class StaffSessions:
             return ANONYMOUS  # signed out (or a cookie from before sessions were kept)
         if not password_sign_in_enabled():
             return ANONYMOUS  # the shop switched password sign-in off (SSO only): password sessions end
-        user = get_user_model().objects.filter(pk=claims.get("u")).first()
+        user = User.objects.filter(pk=claims.get("u")).first()
         if user is None or not user.is_active or not user.is_staff or user.jwt_token_key != claims.get("k"):
             return ANONYMOUS
         if not constant_time_compare(self._password_mark(user), str(claims.get("p", ""))):

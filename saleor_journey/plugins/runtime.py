@@ -17,7 +17,7 @@ _cache: tuple[float, JourneySettings | None] | None = None
 
 
 def active_settings() -> JourneySettings | None:
-    """Settings of the active Customer Journey plugin, or None when it is inactive or missing."""
+    """Return the settings of the active Customer Journey plugin, or None when it is inactive or missing."""
     global _cache
     now = time.monotonic()
     if _cache is not None and now - _cache[0] < CACHE_SECONDS:
@@ -34,7 +34,7 @@ def active_settings() -> JourneySettings | None:
 
 
 def with_shop_sender(settings: JourneySettings) -> JourneySettings:
-    """The default sender, when the form leaves it empty: the shop's in Saleor's site settings."""
+    """Fill in the default sender when the form leaves it empty: the shop's in Saleor's site settings."""
     if settings.delivery.default_sender:
         return settings
     from django.contrib.sites.models import Site
@@ -42,7 +42,7 @@ def with_shop_sender(settings: JourneySettings) -> JourneySettings:
 
     shop = SiteSettings.objects.filter(site_id=Site.objects.get_current().pk).first()
     address = shop.default_mail_sender_address if shop else None
-    if not address:
+    if shop is None or not address:
         return settings
     sender = str(Address(display_name=shop.default_mail_sender_name or "", addr_spec=address))
     return replace(settings, delivery=replace(settings.delivery, default_sender=sender))
@@ -65,7 +65,7 @@ _channels: tuple[float, frozenset[str]] | None = None
 
 
 def channel_slugs() -> frozenset[str]:
-    """The shop's Saleor channel slugs (read at most every CACHE_SECONDS)."""
+    """Return the shop's Saleor channel slugs (read at most every CACHE_SECONDS)."""
     global _channels
     now = time.monotonic()
     if _channels is None or now - _channels[0] >= CACHE_SECONDS:

@@ -4,7 +4,7 @@ Every drawn value also stands as text in the chart and as a ``data-value``
 attribute, so the numbers can be read without hovering and checked by tests.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -51,7 +51,7 @@ def bars(title: str, rows: Sequence[Bar], colours: dict[str, str] | None = None)
     return mark_safe("".join(parts))
 
 
-def lines(title: str, days: Sequence[date], series: dict[str, tuple[str, Sequence[int]]]) -> SafeString:
+def lines(title: str, days: Sequence[date], series: Mapping[str, tuple[str, Sequence[int]]]) -> SafeString:
     """One line per series over the days; ``series`` maps a key to (label, value per day). The legend is HTML."""
     width, height, left, right, top_pad, bottom = 480, 220, 40, 10, 12, 28
     plot_w, plot_h = width - left - right, height - top_pad - bottom

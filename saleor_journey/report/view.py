@@ -23,12 +23,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from .. import clock as journey_clock
 from ..core.flows import FLOWS
+from ..core.requestor import AuthenticationFailed, Permission, Requestor
 from ..core.stages import Stage
 from ..delivery import rendering
-from ..graphql import metrics
-from ..graphql.requestor import AuthenticationFailed, Permission, Requestor
 from ..routes import PLUGIN_ID, REPORT
-from ..services import figures, flood, ratelimit
+from ..services import figures, flood, metrics, ratelimit
 from ..web import read_form
 from . import charts
 from .labels import LABELS, language_of
@@ -158,7 +157,7 @@ def _money(amounts: list[Any], lang: str) -> str:
 
 
 def _query(request: HttpRequest) -> Query | None:
-    """The page's parameters, or None when one is malformed."""
+    """Return the page's parameters, or None when one is malformed."""
     raw_days, channel = request.GET.get("days", str(DEFAULT_DAYS)), request.GET.get("channel") or None
     if raw_days not in {str(days) for days in PERIODS}:
         return None
@@ -220,7 +219,7 @@ def _public_https(settings: Any) -> bool:
 
 
 def _sign_in_page(query: Query | None, path: str, error: str | None, status: int, available: bool = True) -> HttpResponse:
-    """The sign-in form, or (when Saleor allows staff no password sign-in) how to open the report instead."""
+    """Render the sign-in form, or (when Saleor allows staff no password sign-in) how to open the report instead."""
     query = query or Query(DEFAULT_DAYS, None, "en")
     return _page("report_sign_in", query.lang, {"error": error, "action": query.url(path), "available": available},
                  status=status)

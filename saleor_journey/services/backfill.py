@@ -12,8 +12,8 @@ marked ``source=backfill`` and never trigger a message.
 
 import json
 import logging
-from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -23,14 +23,12 @@ from django.utils import timezone
 
 from ..core.events import EventKind, JourneyEvent, Subject
 from ..core.rules import JourneyState, StagePolicy, Transition, replay
-from ..models import BackfillRun, Journey, JourneyEvent as EventRow, JourneyFiguresRun, StageTransition
+from ..models import BackfillRun, JourneyFiguresRun
+from ..models.tables import JOURNEY_EVENTS, JOURNEYS, STAGE_TRANSITIONS
 from .recording import StageMirror
 
 logger = logging.getLogger(__name__)
 
-J = Journey._meta.db_table
-E = EventRow._meta.db_table
-T = StageTransition._meta.db_table
 BACKFILL_CAUSE = "backfill"
 
 
@@ -185,8 +183,8 @@ class Backfill:
         emails = [f.history.email for f in folded if f.history.email]
         # Two index lookups; an OR of both would scan the whole table every batch.
         cursor.execute(
-            f"SELECT id, user_id, email FROM {J} WHERE merged_into_id IS NULL AND user_id = ANY(%s)"
-            f" UNION SELECT id, user_id, email FROM {J} WHERE merged_into_id IS NULL AND email = ANY(%s)",
+            f"SELECT id, user_id, email FROM {JOURNEYS} WHERE merged_into_id IS NULL AND user_id = ANY(%s)"
+            f" UNION SELECT id, user_id, email FROM {JOURNEYS} WHERE merged_into_id IS NULL AND email = ANY(%s)",
             [user_ids, emails],
         )
         by_user: dict[int, int] = {}
@@ -225,7 +223,7 @@ class Backfill:
                      s.last_order_at, json.dumps(s.to_json()))
                 )
         cursor.execute(
-            f"INSERT INTO {J} (key, user_id, email, stage, stage_since, last_order_at, state, version,"
+            f"INSERT INTO {JOURNEYS} (key, user_id, email, stage, stage_since, last_order_at, state, version,"
             " created_at, updated_at)"
             " SELECT key, user_id, email, stage, stage_since, last_order_at, state, 1, now(), now()"
             " FROM journey_bf_journey ON CONFLICT DO NOTHING RETURNING key, id"
@@ -247,7 +245,7 @@ class Backfill:
                          json.dumps(e.payload))
                     )
         cursor.execute(
-            f"INSERT INTO {E} (journey_id, kind, dedupe_key, occurred_at, recorded_at, channel, source, payload)"
+            f"INSERT INTO {JOURNEY_EVENTS} (journey_id, kind, dedupe_key, occurred_at, recorded_at, channel, source, payload)"
             " SELECT journey_id, kind, dedupe_key, occurred_at, now(), channel, 'backfill', payload"
             " FROM journey_bf_event ON CONFLICT (dedupe_key) DO NOTHING"
         )
@@ -256,7 +254,7 @@ class Backfill:
     def _insert_transitions(cursor: Any, created: list[_Folded], ids: dict[str, int]) -> None:
         if not created:
             return
-        with cursor.cursor.copy(f"COPY {T} (journey_id, from_stage, to_stage, cause, at) FROM STDIN") as copy:
+        with cursor.cursor.copy(f"COPY {STAGE_TRANSITIONS} (journey_id, from_stage, to_stage, cause, at) FROM STDIN") as copy:
             for f in created:
                 journey_id = ids[f.journey_key]
                 for t in f.transitions:
@@ -280,12 +278,12 @@ class Backfill:
             return
         journey_ids = sorted({ids[f.journey_key] for f in folded})
         cursor.execute(
-            f"SELECT id, stage, stage_since, user_id FROM {J} WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
+            f"SELECT id, stage, stage_since, user_id FROM {JOURNEYS} WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
             [journey_ids],
         )
         current = {row[0]: row[1:] for row in cursor.fetchall()}
         cursor.execute(
-            f"SELECT journey_id, kind, occurred_at, payload FROM {E} WHERE journey_id = ANY(%s)"
+            f"SELECT journey_id, kind, occurred_at, payload FROM {JOURNEY_EVENTS} WHERE journey_id = ANY(%s)"
             " ORDER BY journey_id, occurred_at",
             [journey_ids],
         )
@@ -301,19 +299,19 @@ class Backfill:
             if user_id is None and adopting.get(journey_id) is not None:
                 user_id = adopting[journey_id]
                 cursor.execute(
-                    f"UPDATE {J} SET user_id = %s, key = %s WHERE id = %s", [user_id, f"user:{user_id}", journey_id]
+                    f"UPDATE {JOURNEYS} SET user_id = %s, key = %s WHERE id = %s", [user_id, f"user:{user_id}", journey_id]
                 )
             state, _ = replay(stored.get(journey_id, []), self.policy, now)
             changed = state.stage.value != stage
             cursor.execute(
-                f"UPDATE {J} SET state = %s::jsonb, last_order_at = %s, stage = %s, stage_since = %s,"
+                f"UPDATE {JOURNEYS} SET state = %s::jsonb, last_order_at = %s, stage = %s, stage_since = %s,"
                 " version = version + 1, updated_at = %s WHERE id = %s",
                 [json.dumps(state.to_json()), state.last_order_at, state.stage.value,
                  now if changed else stage_since, now, journey_id],
             )
             if changed:
                 cursor.execute(
-                    f"INSERT INTO {T} (journey_id, from_stage, to_stage, cause, at) VALUES (%s, %s, %s, %s, %s)",
+                    f"INSERT INTO {STAGE_TRANSITIONS} (journey_id, from_stage, to_stage, cause, at) VALUES (%s, %s, %s, %s, %s)",
                     [journey_id, stage, state.stage.value, BACKFILL_CAUSE, now],
                 )
                 if self.mirror is not None and user_id is not None:

@@ -8,7 +8,7 @@ from django.db import connection, transaction
 
 @contextmanager
 def savepoint_if_in_transaction() -> Iterator[None]:
-    """A savepoint only when a caller's transaction is open.
+    """Open a savepoint only when a caller's transaction is open.
 
     Inside Saleor's transaction a failed statement would otherwise poison the
     whole checkout; in autocommit each statement is atomic on its own and a

@@ -5,40 +5,33 @@ import logging
 from django.db import connection
 
 from ..core.identity import normalise_email
-from ..models import Consent, DeliveryEvent, Journey, JourneyEvent, ProductReview, ScheduledMessage, StageTransition
+from ..models.tables import CONSENTS, DELIVERY_EVENTS, JOURNEY_EVENTS, JOURNEYS, MESSAGES, REVIEWS, STAGE_TRANSITIONS
 from .db import savepoint_if_in_transaction
 
 logger = logging.getLogger(__name__)
 
-J = Journey._meta.db_table
-E = JourneyEvent._meta.db_table
-T = StageTransition._meta.db_table
-M = ScheduledMessage._meta.db_table
-D = DeliveryEvent._meta.db_table
-C = Consent._meta.db_table
-R = ProductReview._meta.db_table
 
 _ERASE_SQL = f"""
 WITH own AS (
-  SELECT id FROM {J} WHERE user_id = %s OR (%s::text IS NOT NULL AND email = %s)
+  SELECT id FROM {JOURNEYS} WHERE user_id = %s OR (%s::text IS NOT NULL AND email = %s)
 ), ids AS (
-  SELECT id FROM own UNION SELECT id FROM {J} WHERE merged_into_id IN (SELECT id FROM own)
+  SELECT id FROM own UNION SELECT id FROM {JOURNEYS} WHERE merged_into_id IN (SELECT id FROM own)
 ), msgs AS (
-  SELECT id, recipient FROM {M} WHERE journey_id IN (SELECT id FROM ids)
+  SELECT id, recipient FROM {MESSAGES} WHERE journey_id IN (SELECT id FROM ids)
 ), dd AS (
-  DELETE FROM {D} WHERE message_id IN (SELECT id FROM msgs)
+  DELETE FROM {DELIVERY_EVENTS} WHERE message_id IN (SELECT id FROM msgs)
 ), dm AS (
-  DELETE FROM {M} WHERE id IN (SELECT id FROM msgs)
+  DELETE FROM {MESSAGES} WHERE id IN (SELECT id FROM msgs)
 ), dc AS (
-  DELETE FROM {C} WHERE address = %s OR address IN (SELECT recipient FROM msgs)
+  DELETE FROM {CONSENTS} WHERE address = %s OR address IN (SELECT recipient FROM msgs)
 ), dr AS (
-  DELETE FROM {R} WHERE journey_id IN (SELECT id FROM ids)
+  DELETE FROM {REVIEWS} WHERE journey_id IN (SELECT id FROM ids)
 ), dt AS (
-  DELETE FROM {T} WHERE journey_id IN (SELECT id FROM ids)
+  DELETE FROM {STAGE_TRANSITIONS} WHERE journey_id IN (SELECT id FROM ids)
 ), de AS (
-  DELETE FROM {E} WHERE journey_id IN (SELECT id FROM ids)
+  DELETE FROM {JOURNEY_EVENTS} WHERE journey_id IN (SELECT id FROM ids)
 ), dj AS (
-  DELETE FROM {J} WHERE id IN (SELECT id FROM ids) RETURNING id
+  DELETE FROM {JOURNEYS} WHERE id IN (SELECT id FROM ids) RETURNING id
 )
 SELECT count(*) FROM dj
 """

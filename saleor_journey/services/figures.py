@@ -28,21 +28,14 @@ from django.db.models import Q
 
 from .. import clock as journey_clock
 from ..models import (
-    DeliveryEvent,
-    Journey,
-    JourneyEvent,
     JourneyFigure,
     JourneyFiguresRun,
     JourneyStageCount,
-    ProductReview,
-    ScheduledMessage,
-    StageTransition,
 )
+from ..models.tables import DELIVERY_EVENTS, JOURNEY_EVENTS, JOURNEYS, MESSAGES, REVIEWS, STAGE_TRANSITIONS
 
 logger = logging.getLogger(__name__)
 
-J, E, T = Journey._meta.db_table, JourneyEvent._meta.db_table, StageTransition._meta.db_table
-M, D, R = ScheduledMessage._meta.db_table, DeliveryEvent._meta.db_table, ProductReview._meta.db_table
 ALL = "*"
 #: Figures without a channel (reviews), counted for the whole shop whichever channel is asked for.
 SHOP_WIDE = "reviews:"
@@ -53,57 +46,57 @@ _DAY = "(({col}) AT TIME ZONE 'UTC')::date"
 
 DAILY = [
     f"""SELECT {_DAY.format(col='t.at')}, COALESCE(e.channel, ''), 'entered:' || t.to_stage, count(*)
-        FROM {T} t JOIN {J} j ON j.id = t.journey_id AND j.merged_into_id IS NULL
-        LEFT JOIN {E} e ON e.id = t.event_id
+        FROM {STAGE_TRANSITIONS} t JOIN {JOURNEYS} j ON j.id = t.journey_id AND j.merged_into_id IS NULL
+        LEFT JOIN {JOURNEY_EVENTS} e ON e.id = t.event_id
         WHERE t.at >= %(start)s AND t.at < %(end)s GROUP BY 1, 2, 3""",
     f"""SELECT d, c, unnest(ARRAY['started:' || flow, 'suppressed:' || flow, 'cancelled:' || flow]),
                unnest(ARRAY[started, suppressed, cancelled])
         FROM (SELECT {_DAY.format(col='created_at')} d, COALESCE(channel_slug, '') c, flow,
                      count(DISTINCT subject_key) started, count(*) FILTER (WHERE state = 'suppressed') suppressed,
                      count(*) FILTER (WHERE state = 'cancelled') cancelled
-              FROM {M} WHERE created_at >= %(start)s AND created_at < %(end)s GROUP BY 1, 2, 3) x""",
+              FROM {MESSAGES} WHERE created_at >= %(start)s AND created_at < %(end)s GROUP BY 1, 2, 3) x""",
     # A cart is abandoned once its first reminder is due (or was already handled) and nothing ended the
     # sequence before that moment; a cart bought a minute after it was started never was.
     f"""SELECT {_DAY.format(col='m.due_at')}, COALESCE(m.channel_slug, ''), 'abandoned:' || m.flow, count(*)
-        FROM {M} m
+        FROM {MESSAGES} m
         WHERE m.flow = 'abandoned_cart' AND m.due_at >= %(start)s AND m.due_at < %(end)s
           AND (m.due_at <= %(now)s OR m.state NOT IN ('pending', 'deferred', 'cancelled'))
           AND NOT (m.state = 'cancelled' AND m.updated_at <= m.due_at)
-          AND NOT EXISTS (SELECT 1 FROM {M} e WHERE e.subject_key = m.subject_key AND e.flow = m.flow
+          AND NOT EXISTS (SELECT 1 FROM {MESSAGES} e WHERE e.subject_key = m.subject_key AND e.flow = m.flow
                           AND (e.due_at, e.id) < (m.due_at, m.id))
         GROUP BY 1, 2, 3""",
     f"""SELECT d, c, unnest(ARRAY['sent:' || flow, 'sent_via:' || channel, 'requests_sent']),
                unnest(ARRAY[n, n, requests])
         FROM (SELECT {_DAY.format(col='sent_at')} d, COALESCE(channel_slug, '') c, flow, channel, count(*) n,
                      count(*) FILTER (WHERE flow = 'review_request' AND step = 'request') requests
-              FROM {M} WHERE state = 'sent' AND sent_at >= %(start)s AND sent_at < %(end)s GROUP BY 1, 2, 3, 4) x""",
+              FROM {MESSAGES} WHERE state = 'sent' AND sent_at >= %(start)s AND sent_at < %(end)s GROUP BY 1, 2, 3, 4) x""",
     f"""SELECT {_DAY.format(col='v.at')}, COALESCE(m.channel_slug, ''), 'converted:' || m.flow, count(*)
-        FROM {D} v JOIN {M} m ON m.id = v.message_id
+        FROM {DELIVERY_EVENTS} v JOIN {MESSAGES} m ON m.id = v.message_id
         WHERE v.kind = 'converted' AND v.at >= %(start)s AND v.at < %(end)s GROUP BY 1, 2, 3""",
     f"""SELECT {_DAY.format(col='v.at')}, COALESCE(m.channel_slug, ''),
                'revenue:' || m.flow || ':' || (v.detail ->> 'currency'), sum((v.detail ->> 'total')::numeric)
-        FROM {D} v JOIN {M} m ON m.id = v.message_id
+        FROM {DELIVERY_EVENTS} v JOIN {MESSAGES} m ON m.id = v.message_id
         WHERE v.kind = 'converted' AND v.at >= %(start)s AND v.at < %(end)s
           AND v.detail ->> 'currency' IS NOT NULL AND v.detail ->> 'total' ~ '^[0-9]+(\\.[0-9]+)?$'
         GROUP BY 1, 2, 3""",
     f"""SELECT {_DAY.format(col='v.at')}, COALESCE(m.channel_slug, ''), 'delivery:' || m.channel || ':' ||
                CASE v.kind WHEN 'undelivered' THEN 'failed' WHEN 'read' THEN 'delivered' ELSE v.kind END,
                count(DISTINCT v.message_id)
-        FROM {D} v JOIN {M} m ON m.id = v.message_id
+        FROM {DELIVERY_EVENTS} v JOIN {MESSAGES} m ON m.id = v.message_id
         WHERE v.kind IN ('delivered', 'read', 'opened', 'clicked', 'bounced', 'complained', 'failed', 'undelivered')
           AND v.at >= %(start)s AND v.at < %(end)s GROUP BY 1, 2, 3""",
     f"""SELECT {_DAY.format(col='created_at')}, '', 'reviews:' || rating, count(*)
-        FROM {R} WHERE created_at >= %(start)s AND created_at < %(end)s GROUP BY 1, 2, 3""",
+        FROM {REVIEWS} WHERE created_at >= %(start)s AND created_at < %(end)s GROUP BY 1, 2, 3""",
 ]
 
-STAGE_COUNTS_ALL = f"SELECT '{ALL}', stage, count(*) FROM {J} WHERE merged_into_id IS NULL GROUP BY 1, 2"
+STAGE_COUNTS_ALL = f"SELECT '{ALL}', stage, count(*) FROM {JOURNEYS} WHERE merged_into_id IS NULL GROUP BY 1, 2"
 #: Per channel: the channel of the event that moved each customer into their current stage.
 STAGE_COUNTS_BY_CHANNEL = f"""
     SELECT COALESCE(e.channel, ''), j.stage, count(*)
-    FROM {J} j
-    LEFT JOIN LATERAL (SELECT event_id FROM {T} t WHERE t.journey_id = j.id ORDER BY t.at DESC, t.id DESC LIMIT 1) last
+    FROM {JOURNEYS} j
+    LEFT JOIN LATERAL (SELECT event_id FROM {STAGE_TRANSITIONS} t WHERE t.journey_id = j.id ORDER BY t.at DESC, t.id DESC LIMIT 1) last
       ON true
-    LEFT JOIN {E} e ON e.id = last.event_id
+    LEFT JOIN {JOURNEY_EVENTS} e ON e.id = last.event_id
     WHERE j.merged_into_id IS NULL AND (%(channel)s::text IS NULL OR COALESCE(e.channel, '') = %(channel)s)
     GROUP BY 1, 2"""
 
@@ -140,7 +133,7 @@ def daily(first: date, last: date) -> list[tuple[date, str, str, Decimal]]:
 
 
 def stage_counts(channel: str | None, every_channel: bool = False) -> dict[tuple[str, str], int]:
-    """Customers per stage now: for ``channel``, or every channel together (``ALL``) and, if asked, each one."""
+    """Count customers per stage now: for ``channel``, or every channel together (``ALL``) and, if asked, each one."""
     rows: list[tuple[str, str, int]] = []
     with connection.cursor() as cursor:
         if channel is None:
@@ -188,8 +181,8 @@ def refresh(now: datetime | None = None) -> int:
 def _earliest_day() -> date | None:
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT least((SELECT min(at) FROM {T}), (SELECT min(created_at) FROM {M}), (SELECT min(at) FROM {D}),"
-            f" (SELECT min(created_at) FROM {R}))"
+            f"SELECT least((SELECT min(at) FROM {STAGE_TRANSITIONS}), (SELECT min(created_at) FROM {MESSAGES}), (SELECT min(at) FROM {DELIVERY_EVENTS}),"
+            f" (SELECT min(created_at) FROM {REVIEWS}))"
         )
         earliest = cursor.fetchone()[0]
     return earliest.astimezone(UTC).date() if earliest else None
@@ -213,7 +206,7 @@ class DailyFigures:
 
 
 def figures_by_day(first: date, last: date, channel: str | None) -> DailyFigures:
-    """The period's figures per day: from the stored rows when they are fresh and cover it, else computed live."""
+    """Return the period's figures per day: stored rows when they are fresh and cover it, else computed live."""
     now = journey_clock.now()
     run = JourneyFiguresRun.objects.first()
     days: dict[date, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
@@ -240,5 +233,5 @@ def _plain(days: dict[date, dict[str, Decimal]]) -> dict[date, dict[str, Decimal
 
 
 def figures_for(first: date, last: date, channel: str | None) -> Figures:
-    """The period's figures summed: stored when fresh, else computed live (see ``figures_by_day``)."""
+    """Sum the period's figures: stored when fresh, else computed live (see ``figures_by_day``)."""
     return figures_by_day(first, last, channel).total()

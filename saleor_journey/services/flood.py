@@ -16,7 +16,8 @@ from decimal import Decimal
 from django.db import connection, transaction
 
 from ..core.flows import FLOWS
-from ..models import FlowPause, JourneyFigure, ScheduledMessage
+from ..models import FlowPause, JourneyFigure
+from ..models.tables import MESSAGES
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +28,6 @@ USUAL_DAYS = 7
 #: Messages the guard itself sends (the alert) are never paused.
 ALERT_FLOW = "flood_alert"
 
-M = ScheduledMessage._meta.db_table
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +48,9 @@ def current_pauses() -> dict[str, str]:
 
 
 def check(now: datetime, ceiling: int) -> list[Surge]:
-    """Pause every flow that started more than ``ceiling`` sequences in the last hour, ten times its usual rate;
-    returns the newly paused ones (``ceiling`` 0: guard off).
+    """Pause every flow that started more than ``ceiling`` sequences in the last hour, ten times its usual rate.
+
+    Return the newly paused ones (``ceiling`` 0: guard off).
 
     Messages scheduled before a flow was last resumed do not count again:
     staff looked at them.
@@ -60,7 +61,7 @@ def check(now: datetime, ceiling: int) -> list[Surge]:
     resumed = dict(FlowPause.objects.filter(resumed_at__isnull=False, resumed_at__gt=hour_ago)
                    .values_list("flow", "resumed_at"))
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT flow, subject_key, created_at FROM {M} WHERE created_at > %s AND flow = ANY(%s)",
+        cursor.execute(f"SELECT flow, subject_key, created_at FROM {MESSAGES} WHERE created_at > %s AND flow = ANY(%s)",
                        [hour_ago, list(FLOWS)])
         started: dict[str, set[str]] = {}
         for flow, subject, created_at in cursor.fetchall():
@@ -70,13 +71,13 @@ def check(now: datetime, ceiling: int) -> list[Surge]:
         counts = {flow: len(subjects) for flow, subjects in started.items()}
     already = paused_flows()
     surges = []
-    for flow, started in counts.items():
-        if started <= ceiling or flow in already:
+    for flow, count in counts.items():
+        if count <= ceiling or flow in already:
             continue
         usual = _usual_per_hour(flow, now)
-        if started <= usual * USUAL_MULTIPLE:
+        if count <= usual * USUAL_MULTIPLE:
             continue
-        surges.append(Surge(flow, started, usual))
+        surges.append(Surge(flow, count, usual))
     for surge in surges:
         with transaction.atomic():
             FlowPause.objects.create(

@@ -6,10 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..core.flows import FLOWS, Action, Cancel, Convert, Schedule, Uncredit
-from ..models import DeliveryEvent, ScheduledMessage
-
-M = ScheduledMessage._meta.db_table
-D = DeliveryEvent._meta.db_table
+from ..models.tables import DELIVERY_EVENTS, MESSAGES
 
 
 def flow_ctes(actions: Sequence[Action], ctes: list[str], params: list[Any], now: datetime) -> None:
@@ -17,10 +14,10 @@ def flow_ctes(actions: Sequence[Action], ctes: list[str], params: list[Any], now
     for i, a in enumerate(x for x in actions if isinstance(x, Schedule) and x.pace is not None):
         # Paced (a backlog): due after the latest waiting message of this flow's step that was paced too.
         ctes.append(
-            f"p{i} AS (INSERT INTO {M} (dedupe_key, flow, step, subject_key, journey_id, channel, recipient,"
+            f"p{i} AS (INSERT INTO {MESSAGES} (dedupe_key, flow, step, subject_key, journey_id, channel, recipient,"
             " language, channel_slug, marketing, context, due_at, state, reason, attempts, created_at, updated_at)"
             " SELECT %s, %s, %s, %s, j.id, %s, %s, COALESCE(%s, 'en'), %s, %s, %s::jsonb,"
-            f" GREATEST(%s::timestamptz, (SELECT max(due_at) FROM {M} WHERE flow = %s AND step = %s"
+            f" GREATEST(%s::timestamptz, (SELECT max(due_at) FROM {MESSAGES} WHERE flow = %s AND step = %s"
             "   AND (context ->> 'backlog') = 'true' AND state IN ('pending', 'deferred')) + %s::interval),"
             " 'pending', '', 0, %s, %s FROM j ON CONFLICT (dedupe_key) DO NOTHING)"
         )
@@ -37,11 +34,11 @@ def flow_ctes(actions: Sequence[Action], ctes: list[str], params: list[Any], now
         conflict = (
             "DO UPDATE SET due_at = EXCLUDED.due_at, context = EXCLUDED.context, updated_at = EXCLUDED.updated_at,"
             " recipient = EXCLUDED.recipient, language = EXCLUDED.language, channel_slug = EXCLUDED.channel_slug,"
-            f" journey_id = EXCLUDED.journey_id WHERE {M}.state IN ('pending', 'deferred')"
+            f" journey_id = EXCLUDED.journey_id WHERE {MESSAGES}.state IN ('pending', 'deferred')"
             if restart else "DO NOTHING"
         )
         ctes.append(
-            f"s{int(restart)} AS (INSERT INTO {M} (dedupe_key, flow, step, subject_key, journey_id, channel, recipient,"
+            f"s{int(restart)} AS (INSERT INTO {MESSAGES} (dedupe_key, flow, step, subject_key, journey_id, channel, recipient,"
             " language, channel_slug, marketing, context, due_at, state, reason, attempts, created_at, updated_at)"
             " SELECT v.dk, v.flow, v.step, v.subject, j.id, v.channel, v.recipient, COALESCE(v.lang, 'en'), v.slug,"
             f" v.marketing, v.ctx, v.due, 'pending', '', 0, %s, %s FROM j, (VALUES {values})"
@@ -53,42 +50,42 @@ def flow_ctes(actions: Sequence[Action], ctes: list[str], params: list[Any], now
             params += [f"{a.flow}:{a.subject_key}:{a.step.name}:{a.step.channel}", a.flow, a.step.name,
                        a.subject_key, a.step.channel, a.recipient, a.language, a.channel_slug, a.step.marketing,
                        json.dumps(a.context, default=str), a.due_at]
-    for i, a in enumerate(x for x in actions if isinstance(x, Cancel)):
-        subject, subject_params = _subject(f"{M}.subject_key", a.subject_key, a.all_sequences)
-        if a.subject_key is None:
-            subject = f"{M}.journey_id = j.id"
-        channel = f" AND {M}.channel = %s" if a.channel is not None else ""
+    for i, cancel in enumerate(x for x in actions if isinstance(x, Cancel)):
+        subject, subject_params = _subject(f"{MESSAGES}.subject_key", cancel.subject_key, cancel.all_sequences)
+        if cancel.subject_key is None:
+            subject = f"{MESSAGES}.journey_id = j.id"
+        channel = f" AND {MESSAGES}.channel = %s" if cancel.channel is not None else ""
         ctes.append(
-            f"c{i} AS (UPDATE {M} SET state = 'cancelled', reason = %s, updated_at = %s FROM j"
-            f" WHERE {M}.flow = %s AND {subject}{channel} AND {M}.state IN ('pending', 'deferred'))"
+            f"c{i} AS (UPDATE {MESSAGES} SET state = 'cancelled', reason = %s, updated_at = %s FROM j"
+            f" WHERE {MESSAGES}.flow = %s AND {subject}{channel} AND {MESSAGES}.state IN ('pending', 'deferred'))"
         )
-        params += [a.reason, now, a.flow, *subject_params]
-        params += [a.channel] if a.channel is not None else []
-    for i, a in enumerate(x for x in actions if isinstance(x, Convert)):
-        if a.subject_key is not None:
-            subject, which_params = _subject("m.subject_key", a.subject_key, a.all_sequences)
+        params += [cancel.reason, now, cancel.flow, *subject_params]
+        params += [cancel.channel] if cancel.channel is not None else []
+    for i, convert in enumerate(x for x in actions if isinstance(x, Convert)):
+        if convert.subject_key is not None:
+            subject, which_params = _subject("m.subject_key", convert.subject_key, convert.all_sequences)
             which = f"{subject} AND EXISTS (SELECT 1 FROM j)"
         else:
             # Within the window, and only the first order after the message: a sequence earns one conversion.
             which = ("m.journey_id = (SELECT id FROM j) AND m.sent_at >= %s AND NOT EXISTS ("
-                     f"SELECT 1 FROM {D} c JOIN {M} s ON s.id = c.message_id WHERE c.kind = 'converted'"
+                     f"SELECT 1 FROM {DELIVERY_EVENTS} c JOIN {MESSAGES} s ON s.id = c.message_id WHERE c.kind = 'converted'"
                      " AND s.flow = m.flow AND s.subject_key = m.subject_key)")
-            which_params = [now - (a.window or timedelta(0))]
+            which_params = [now - (convert.window or timedelta(0))]
         ctes.append(
-            f"v{i} AS (INSERT INTO {D} (message_id, kind, provider, provider_event_id, at, detail)"
-            f" SELECT m.id, 'converted', 'journey', %s, %s, %s::jsonb FROM {M} m"
+            f"v{i} AS (INSERT INTO {DELIVERY_EVENTS} (message_id, kind, provider, provider_event_id, at, detail)"
+            f" SELECT m.id, 'converted', 'journey', %s, %s, %s::jsonb FROM {MESSAGES} m"
             f" WHERE m.flow = %s AND {which} AND m.state = 'sent'"
             " ORDER BY m.sent_at DESC LIMIT 1 ON CONFLICT DO NOTHING)"
         )
         # One conversion per order and flow (the key is unique per provider).
-        params += [f"converted:{a.flow}:{a.order}", now, json.dumps({"order": a.order, "total": a.total, "currency": a.currency}), a.flow,
-                   *which_params]
-    for i, a in enumerate(x for x in actions if isinstance(x, Uncredit)):
+        detail = {"order": convert.order, "total": convert.total, "currency": convert.currency}
+        params += [f"converted:{convert.flow}:{convert.order}", now, json.dumps(detail), convert.flow, *which_params]
+    for i, uncredit in enumerate(x for x in actions if isinstance(x, Uncredit)):
         ctes.append(
-            f"u{i} AS (DELETE FROM {D} WHERE kind = 'converted' AND provider = 'journey'"
+            f"u{i} AS (DELETE FROM {DELIVERY_EVENTS} WHERE kind = 'converted' AND provider = 'journey'"
             " AND provider_event_id = ANY(%s) AND EXISTS (SELECT 1 FROM j))"
         )
-        params.append([f"converted:{flow}:{a.order}" for flow in FLOWS])
+        params.append([f"converted:{flow}:{uncredit.order}" for flow in FLOWS])
 
 
 def _subject(column: str, subject_key: str | None, all_sequences: bool) -> tuple[str, list[Any]]:

@@ -11,10 +11,10 @@ from django.db import connection
 from .. import clock as journey_clock
 from ..models import MessageState, ScheduledMessage
 from ..models.delivery import DUE_STATES
+from ..models.tables import MESSAGES
 
 logger = logging.getLogger(__name__)
 
-M = ScheduledMessage._meta.db_table
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +49,7 @@ def schedule(spec: MessageSpec) -> bool:
         raise ValueError("MessageSpec.due_at must be timezone-aware")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {M} (dedupe_key, flow, step, subject_key, journey_id, channel, recipient, language, channel_slug,"
+            f"INSERT INTO {MESSAGES} (dedupe_key, flow, step, subject_key, journey_id, channel, recipient, language, channel_slug,"
             " marketing, context, due_at, state, reason, attempts, created_at, updated_at)"
             " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, 'pending', '', 0, now(), now())"
             " ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",

@@ -10,7 +10,7 @@ CLIENT_ADDRESS_ATTRIBUTE = "journey_client_address"
 
 
 def client_address(request: Any) -> str:
-    """The caller's address for rate limits: as Saleor reads it (set by the plugin route), else REMOTE_ADDR.
+    """Return the caller's address for rate limits: as Saleor reads it (set by the plugin route), else REMOTE_ADDR.
 
     Behind a load balancer REMOTE_ADDR is the balancer's, so keying on it would
     put every storefront visitor in one bucket; Saleor takes the first valid

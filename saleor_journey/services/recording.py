@@ -20,7 +20,6 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 
 from .. import clock as journey_clock
-
 from ..core.events import EventKind, EventSource, JourneyEvent, Subject
 from ..core.flows import Action, FlowSettings, Recipient, plan
 from ..core.identity import redact
@@ -35,7 +34,8 @@ from ..core.rules import (
     refine_event,
 )
 from ..core.stages import Stage
-from ..models import Journey, JourneyEvent as EventRow, StageTransition
+from ..models import Journey
+from ..models.tables import JOURNEY_EVENTS, JOURNEYS, STAGE_TRANSITIONS
 from .db import savepoint_if_in_transaction
 from .flow_sql import flow_ctes
 
@@ -50,9 +50,6 @@ CART_KINDS = frozenset({EventKind.CHECKOUT_CREATED, EventKind.CART_UPDATED, Even
 #: Events that carry the account's own, current email address.
 ACCOUNT_KINDS = frozenset({EventKind.ACCOUNT_CREATED, EventKind.ACCOUNT_UPDATED})
 
-J = Journey._meta.db_table
-E = EventRow._meta.db_table
-T = StageTransition._meta.db_table
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,15 +114,15 @@ class ExtraRead:
 
 _READ_SQL = """
 SELECT
-  EXISTS (SELECT 1 FROM {E} WHERE dedupe_key = %s),
+  EXISTS (SELECT 1 FROM {JOURNEY_EVENTS} WHERE dedupe_key = %s),
   COALESCE((
     SELECT json_agg(json_build_object(
       'id', j.id, 'key', j.key, 'user_id', j.user_id, 'email', j.email, 'stage', j.stage,
       'stage_since', j.stage_since, 'version', j.version, 'state', j.state))
-    FROM {J} j
+    FROM {JOURNEYS} j
     WHERE j.merged_into_id IS NULL
       AND (j.user_id = %s OR j.email = %s
-           OR j.id = (SELECT journey_id FROM {E} WHERE dedupe_key = %s))
+           OR j.id = (SELECT journey_id FROM {JOURNEY_EVENTS} WHERE dedupe_key = %s))
   ), '[]'){extra}
 """
 
@@ -179,14 +176,14 @@ class JourneyRecorder:
         """Take the journeys' row locks, so a writer under heavy contention stops losing races."""
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT id FROM {J} WHERE merged_into_id IS NULL AND (user_id = %s OR email = %s"
-                f" OR id = (SELECT journey_id FROM {E} WHERE dedupe_key = %s)) ORDER BY id FOR UPDATE",
+                f"SELECT id FROM {JOURNEYS} WHERE merged_into_id IS NULL AND (user_id = %s OR email = %s"
+                f" OR id = (SELECT journey_id FROM {JOURNEY_EVENTS} WHERE dedupe_key = %s)) ORDER BY id FOR UPDATE",
                 [subject.user_id, subject.email, subject.anchor_key],
             )
 
     def _attempt(self, event: JourneyEvent, reads: tuple[ExtraRead, ...]) -> RecordResult | None:
         subject = event.subject
-        sql = _READ_SQL.format(E=E, J=J, extra="".join(f", ({r.sql})" for r in reads))
+        sql = _READ_SQL.format(JOURNEY_EVENTS=JOURNEY_EVENTS, JOURNEYS=JOURNEYS, extra="".join(f", ({r.sql})" for r in reads))
         params: list[Any] = [event.dedupe_key, subject.user_id, subject.email, subject.anchor_key]
         for read in reads:
             params += read.params
@@ -280,7 +277,7 @@ class JourneyRecorder:
 
     @staticmethod
     def _email_for(target: _Row | None, email: str | None, from_account: bool) -> str | None:
-        """The journey's address: the account's own on account events, else the first one seen."""
+        """Choose the journey's address: the account's own on account events, else the first one seen."""
         if target is None or target.email is None:
             return email
         if email and from_account:
@@ -334,7 +331,7 @@ class JourneyRecorder:
         values = [user_id, email, state.stage.value, state.stage_since, state.last_order_at, json.dumps(state.to_json()), now]
         if target is None:
             ctes.append(
-                f"j AS (INSERT INTO {J} (key, user_id, email, stage, stage_since, last_order_at, state,"
+                f"j AS (INSERT INTO {JOURNEYS} (key, user_id, email, stage, stage_since, last_order_at, state,"
                 " version, created_at, updated_at)"
                 " VALUES (%s, %s, %s, %s, %s, %s, %s::jsonb, 1, %s, %s)"
                 " ON CONFLICT (key) DO NOTHING RETURNING id)"
@@ -343,9 +340,9 @@ class JourneyRecorder:
         else:
             guest_guard = ""
             if guest is not None:
-                guest_guard = f" AND EXISTS (SELECT 1 FROM {J} g WHERE g.id = %s AND g.version = %s AND g.merged_into_id IS NULL)"
+                guest_guard = f" AND EXISTS (SELECT 1 FROM {JOURNEYS} g WHERE g.id = %s AND g.version = %s AND g.merged_into_id IS NULL)"
             ctes.append(
-                f"j AS (UPDATE {J} SET key = %s, user_id = %s, email = %s, stage = %s, stage_since = %s,"
+                f"j AS (UPDATE {JOURNEYS} SET key = %s, user_id = %s, email = %s, stage = %s, stage_since = %s,"
                 " last_order_at = %s, state = %s::jsonb, updated_at = %s, version = version + 1"
                 f" WHERE id = %s AND version = %s{guest_guard} RETURNING id)"
             )
@@ -355,7 +352,7 @@ class JourneyRecorder:
                 params += [guest.id, guest.version]
         if event is not None:
             ctes.append(
-                f"e AS (INSERT INTO {E} (journey_id, kind, dedupe_key, occurred_at, recorded_at, channel, source, payload)"
+                f"e AS (INSERT INTO {JOURNEY_EVENTS} (journey_id, kind, dedupe_key, occurred_at, recorded_at, channel, source, payload)"
                 " SELECT j.id, %s, %s, %s, %s, %s, %s, %s::jsonb FROM j RETURNING id, journey_id)"
             )
             params += [
@@ -371,18 +368,18 @@ class JourneyRecorder:
             rows = ", ".join(["(%s, %s, %s, %s::timestamptz)"] * len(transitions))
             event_id = "(SELECT id FROM e)" if event is not None else "NULL::bigint"
             ctes.append(
-                f"t AS (INSERT INTO {T} (journey_id, event_id, from_stage, to_stage, cause, at)"
+                f"t AS (INSERT INTO {STAGE_TRANSITIONS} (journey_id, event_id, from_stage, to_stage, cause, at)"
                 f" SELECT j.id, {event_id}, v.f, v.t, v.c, v.a FROM j, (VALUES {rows}) AS v(f, t, c, a))"
             )
             for tr in transitions:
                 params += [tr.from_stage.value, tr.to_stage.value, tr.cause, tr.at]
         if guest is not None:
             ctes.append(
-                f"mg AS (UPDATE {J} SET merged_into_id = j.id, user_id = NULL, state = '{{}}'::jsonb,"
-                f" updated_at = %s, version = {J}.version + 1 FROM j WHERE {J}.id = %s)"
+                f"mg AS (UPDATE {JOURNEYS} SET merged_into_id = j.id, user_id = NULL, state = '{{}}'::jsonb,"
+                f" updated_at = %s, version = {JOURNEYS}.version + 1 FROM j WHERE {JOURNEYS}.id = %s)"
             )
-            ctes.append(f"me AS (UPDATE {E} SET journey_id = j.id FROM j WHERE {E}.journey_id = %s)")
-            ctes.append(f"mt AS (UPDATE {T} SET journey_id = j.id FROM j WHERE {T}.journey_id = %s)")
+            ctes.append(f"me AS (UPDATE {JOURNEY_EVENTS} SET journey_id = j.id FROM j WHERE {JOURNEY_EVENTS}.journey_id = %s)")
+            ctes.append(f"mt AS (UPDATE {STAGE_TRANSITIONS} SET journey_id = j.id FROM j WHERE {STAGE_TRANSITIONS}.journey_id = %s)")
             params += [now, guest.id, guest.id, guest.id]
         if mirror_stage and self.mirror is not None and user_id is not None:
             m = self.mirror

@@ -15,9 +15,9 @@ from django.db import IntegrityError, transaction
 from .. import clock as journey_clock
 from ..config import JourneySettings
 from ..core.events import EventKind, JourneyEvent, Subject
-from ..delivery.outbox import MessageSpec, schedule
 from ..models import ProductReview
 from . import ratelimit
+from .outbox import MessageSpec, schedule
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ class InvalidReview(ValueError):
 
 
 def clean(rating: Any, title: str | None, text: str | None) -> ReviewInput:
-    """A review's fields, trimmed; InvalidReview names every field that is wrong."""
+    """Return a review's fields, trimmed; InvalidReview names every field that is wrong."""
     title, text = (title or "").strip(), (text or "").strip()
     wrong = []
     if str(rating) not in {"1", "2", "3", "4", "5"}:
@@ -59,14 +59,16 @@ def clean(rating: Any, title: str | None, text: str | None) -> ReviewInput:
 
 
 def attempt_allowed(token: str, client: str) -> bool:
-    """Count an attempt with this token and from this client address; False once either was used too often
-    this hour (one link retried, or one host trying many links)."""
+    """Count an attempt with this token and from this client address.
+
+    False once either was used too often this hour (one link retried, or one host trying many links).
+    """
     return (ratelimit.allowed(f"journey-review:{token}", ATTEMPTS_PER_HOUR, 3600)  # the keys are hashed there
             and ratelimit.allowed(f"journey-review:address:{client}", ATTEMPTS_PER_ADDRESS_PER_HOUR, 3600))
 
 
 def _dashboard_order_url(settings: JourneySettings, order_id: str) -> str | None:
-    """The order in Saleor's Dashboard (its routes take the order's GraphQL ID), when its address is set."""
+    """Link to the order in Saleor's Dashboard (its routes take the order's GraphQL ID), when its address is set."""
     base = settings.delivery.dashboard_url
     if not base:
         return None

@@ -12,6 +12,8 @@ are given. ``journey_beat_schedule --remove`` deletes the stored rows when
 the plugin is uninstalled.
 """
 
+from typing import Any
+
 from celery import current_app
 from celery.schedules import crontab
 
@@ -34,22 +36,16 @@ ENTRY_EXPIRY: dict[str, int] = {
 }
 
 
-def _expiring(name: str) -> dict[str, int]:
+def _every(schedule: Any, signature: Any, name: str) -> None:
+    """Add a beat entry whose messages expire (``expire_seconds`` too: Saleor's DatabaseScheduler stores that one)."""
     seconds = ENTRY_EXPIRY[name]
-    return {"expires": seconds, "expire_seconds": seconds}
+    current_app.add_periodic_task(schedule, signature, name=name, expires=seconds, expire_seconds=seconds)
 
 
-current_app.add_periodic_task(SWEEP_SECONDS, dispatch_due_messages.s(), name=DISPATCH_ENTRY, **_expiring(DISPATCH_ENTRY))
-current_app.add_periodic_task(
-    crontab(minute=17),  # hourly, off the hour when other shops' jobs pile up
-    settle_lapsed_journeys.s(),
-    name=LAPSE_CHECK_ENTRY,
-    **_expiring(LAPSE_CHECK_ENTRY),
-)
-current_app.add_periodic_task(REFRESH_SECONDS, refresh_journey_figures.s(), name=FIGURES_ENTRY, **_expiring(FIGURES_ENTRY))
-current_app.add_periodic_task(
-    RECONCILE_SECONDS, reconcile_saleor_changes.s(), name=RECONCILE_ENTRY, **_expiring(RECONCILE_ENTRY)
-)
+_every(SWEEP_SECONDS, dispatch_due_messages.s(), DISPATCH_ENTRY)
+_every(crontab(minute=17), settle_lapsed_journeys.s(), LAPSE_CHECK_ENTRY)  # hourly, off the busy top of the hour
+_every(REFRESH_SECONDS, refresh_journey_figures.s(), FIGURES_ENTRY)
+_every(RECONCILE_SECONDS, reconcile_saleor_changes.s(), RECONCILE_ENTRY)
 
 __all__ = [
     "DISPATCH_ENTRY",

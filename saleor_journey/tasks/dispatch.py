@@ -19,6 +19,7 @@ from ..delivery.dispatcher import Claim, Dispatcher
 
 if TYPE_CHECKING:
     from ..config import DeliverySettings
+    from ..delivery.channels.base import Channel
 
 logger = logging.getLogger(__name__)
 
@@ -31,8 +32,10 @@ MAX_PER_SWEEP = 5000
 
 
 def worker_dispatcher() -> "Dispatcher | None":
-    """The dispatcher a worker sends with: the active settings, and channels kept for the process's life, so
-    one HTTP connection (keep-alive) to the provider serves claim after claim."""
+    """Return the dispatcher a worker sends with: the active settings, and channels kept for the process's life.
+
+    One HTTP connection (keep-alive) to the provider then serves claim after claim.
+    """
     from ..plugins import runtime
 
     settings = runtime.active_settings()
@@ -42,7 +45,7 @@ def worker_dispatcher() -> "Dispatcher | None":
 
 
 @lru_cache(maxsize=4)
-def _channels(delivery: "DeliverySettings") -> dict[str, object]:
+def _channels(delivery: "DeliverySettings") -> "dict[str, Channel]":
     from ..delivery.channels import build_channels
 
     return build_channels(delivery)
@@ -75,8 +78,8 @@ def dispatch_due_messages() -> dict[str, int]:
 
 def _flood_guard(dispatcher: "Dispatcher") -> set[str]:
     """Pause flows that flood, tell the alert address, and return every paused flow."""
-    from ..delivery.outbox import MessageSpec, schedule
     from ..services import flood
+    from ..services.outbox import MessageSpec, schedule
 
     settings = dispatcher.settings
     now = dispatcher.clock()

@@ -4,8 +4,8 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
-from .. import clock as journey_clock
 
+from .. import clock as journey_clock
 from ..core.rules import LAPSE_CAUSE
 from ..core.stages import Stage
 from ..models import Journey

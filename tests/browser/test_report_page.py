@@ -42,7 +42,7 @@ def browser() -> Iterator[Browser]:
 
 
 def watched(browser: Browser, width: int, height: int) -> tuple[Page, list[str]]:
-    """A new page, and the console errors and uncaught exceptions it logs."""
+    """Open a new page, and collect the console errors and uncaught exceptions it logs."""
     page = browser.new_page(viewport={"width": width, "height": height})
     problems: list[str] = []
 
@@ -83,17 +83,20 @@ def test_the_owner_signs_in_and_sees_the_funnel_with_the_api_numbers(
         "#funnel svg g.bar", "bars => bars.map(b => [b.dataset.key, Number(b.dataset.value), b.textContent])"
     )
     assert {key: value for key, value, _text in drawn} == expected
-    assert expected["consideration"] == 1 and expected["purchase"] == 1
+    assert expected["consideration"] == 1
+    assert expected["purchase"] == 1
     for key, value, text in drawn:  # each bar shows its number, not only its length
         assert text.endswith(str(value)), (key, text)
     widths = {key: page.eval_on_selector(f'#funnel g.bar[data-key="{key}"] rect', "r => r.getBBox().width")
               for key in expected}
-    assert widths["consideration"] == pytest.approx(widths["purchase"]) and widths["consideration"] > widths["retention"]
+    assert widths["consideration"] == pytest.approx(widths["purchase"])
+    assert widths["consideration"] > widths["retention"]
     row = page.eval_on_selector('#flow-results tr[data-key="abandoned_cart"]',
                                 "tr => [...tr.cells].map(c => c.textContent)")
     assert row == ["Abandoned cart", "2", "2", "0", "2", "1", "€59.90"]
     purchase = '#movements g.series[data-key="purchase"]'
-    assert page.get_attribute(purchase, "data-total") == "1" and page.is_visible(f"{purchase} polyline")
+    assert page.get_attribute(purchase, "data-total") == "1"
+    assert page.is_visible(f"{purchase} polyline")
     page.screenshot(path=str(SCREENSHOTS / "report-desktop.png"), full_page=True)
     assert problems == []
 

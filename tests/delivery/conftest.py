@@ -9,7 +9,7 @@ from django.utils import timezone
 from saleor_journey.config import JourneySettings
 from saleor_journey.delivery.channels import build_channels
 from saleor_journey.delivery.dispatcher import Dispatcher
-from saleor_journey.delivery.outbox import MessageSpec, schedule
+from saleor_journey.services.outbox import MessageSpec, schedule
 from tests.conftest import delivery_configuration
 from tests.peers import Peer
 

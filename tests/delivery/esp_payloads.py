@@ -69,7 +69,7 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -213,7 +213,7 @@ class _Call:
 
 def _iso(moment: datetime, digits: int = 3) -> str:
     """UTC ISO 8601 with a Z and ``digits`` fractional digits (0-6)."""
-    text = moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    text = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
     if digits:
         text += "." + f"{moment.microsecond:06d}"[:digits]
     return text + "Z"
@@ -245,7 +245,7 @@ _SMTP_FULL_TEMP = "452 4.2.2 The email account that you tried to reach is over q
 
 
 def _amazon_ses(call: _Call) -> TrackingCall:
-    """An SNS Notification wrapping an SES event-publishing record (Delivery, Bounce or Complaint).
+    """Build an SNS Notification wrapping an SES event-publishing record (Delivery, Bounce or Complaint).
 
     anymail recovers metadata from the sent message's X-Metadata header, which SES includes in ``mail.headers``.
     """
@@ -855,7 +855,7 @@ _BUILDERS: dict[str, Callable[[_Call], TrackingCall]] = {
 
 def tracking_call(esp: str, event: str, *, recipient: str, journey_message_id: str, esp_message_id: str,
                   url: str, forged: bool = False, when: datetime | None = None) -> TrackingCall:
-    """The HTTP body and headers ``esp`` POSTs to its tracking webhook about ``event`` for one message.
+    """Build the HTTP body and headers ``esp`` POSTs to its tracking webhook about ``event`` for one message.
 
     ``journey_message_id`` travels as the ESP's custom metadata (anymail's ``event.metadata``), except for
     mailersend and postal, which cannot carry it: there ``esp_message_id`` (anymail's ``event.message_id``)
@@ -870,8 +870,8 @@ def tracking_call(esp: str, event: str, *, recipient: str, journey_message_id: s
         raise ValueError(f"unknown event {event!r}; expected one of {', '.join(EVENTS)}")
     if (esp, event) in UNSUPPORTED:
         raise ValueError(f"{esp} has no {event} webhook event")
-    moment = when or datetime.now(timezone.utc)
-    moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    moment = when or datetime.now(UTC)
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     call = _Call(esp=esp, event=event, recipient=recipient, journey_message_id=journey_message_id,
                  esp_message_id=esp_message_id, url=url, forged=forged, when=moment)
     return _BUILDERS[esp](call)

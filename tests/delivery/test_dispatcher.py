@@ -7,10 +7,10 @@ import pytest
 from django.utils import timezone
 
 from saleor_journey import signals
-from saleor_journey.delivery import flows, preferences
-from saleor_journey.delivery.outbox import MessageSpec, cancel, schedule
+from saleor_journey.delivery import flow_hooks, preferences
 from saleor_journey.delivery.tokens import read_unsubscribe_token
 from saleor_journey.models import DeliveryEvent, ScheduledMessage, Suppression
+from saleor_journey.services.outbox import MessageSpec, cancel, schedule
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,7 +28,8 @@ def test_email_goes_out_with_both_parts_unsubscribe_headers_and_tracking_id(make
     counts = run(make_dispatcher())
     assert counts.sent == 1, state_of(spec).reason
     message = state_of(spec)
-    assert message.state == "sent" and message.provider_message_id
+    assert message.state == "sent"
+    assert message.provider_message_id
     [request] = esp.received
     body = request.body
     assert request.path == "/email"
@@ -36,8 +37,10 @@ def test_email_goes_out_with_both_parts_unsubscribe_headers_and_tracking_id(make
     assert body["To"] == "anna@example.com"
     assert body["From"] == "Bottega <ciao@bottega.example>"
     assert body["Subject"] == "Il tuo carrello ti aspetta"
-    assert "Torna a trovarci." in body["TextBody"] and "Annulla l'iscrizione" in body["TextBody"]
-    assert "<p" in body["HtmlBody"] and 'lang="it"' in body["HtmlBody"]
+    assert "Torna a trovarci." in body["TextBody"]
+    assert "Annulla l'iscrizione" in body["TextBody"]
+    assert "<p" in body["HtmlBody"]
+    assert 'lang="it"' in body["HtmlBody"]
     headers = {h["Name"]: h["Value"] for h in body["Headers"]}
     unsubscribe = headers["List-Unsubscribe"].strip("<>")
     assert unsubscribe.startswith("https://api.shop.example.com/plugins/global/saleor.journey/unsubscribe/")
@@ -52,7 +55,8 @@ def test_html_escapes_untrusted_context(make_dispatcher, make_message, esp) -> N
     make_message(context={"headline": "Ciao", "body": "<script>alert(1)</script>"})
     run(make_dispatcher())
     html = esp.received[0].body["HtmlBody"]
-    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
 
 
 def test_english_customer_gets_english(make_dispatcher, make_message, esp) -> None:
@@ -81,15 +85,18 @@ def test_whatsapp_uses_the_approved_content_template(make_dispatcher, make_messa
     )
     assert run(make_dispatcher()).sent == 1
     body = twilio.received[0].body
-    assert body["To"] == "whatsapp:+393331234567" and body["From"] == "whatsapp:+390212345679"
-    assert body["ContentSid"] == "HX" + "a" * 32 and body["ContentVariables"] == '{"1": "Anna"}'
+    assert body["To"] == "whatsapp:+393331234567"
+    assert body["From"] == "whatsapp:+390212345679"
+    assert body["ContentSid"] == "HX" + "a" * 32
+    assert body["ContentVariables"] == '{"1": "Anna"}'
 
 
 def test_invalid_number_fails_permanently_with_a_clear_reason(make_dispatcher, make_message, twilio) -> None:
     spec = make_message(channel="sms", recipient="not a number", marketing=False)
     assert run(make_dispatcher()).failed == 1
     message = state_of(spec)
-    assert message.state == "failed" and "invalid phone number" in message.reason
+    assert message.state == "failed"
+    assert "invalid phone number" in message.reason
     assert twilio.count == 0
 
 
@@ -100,14 +107,18 @@ def test_transient_errors_retry_with_backoff_then_succeed(make_dispatcher, make_
     esp.plan = ["fail", "fail"]
     assert run(dispatcher).retried == 1
     first = state_of(spec)
-    assert first.state == "pending" and first.attempts == 1 and first.due_at == clock[0] + timedelta(minutes=1)
-    assert run(dispatcher).skipped == 0 and esp.count == 0  # not due yet: nothing claimed
+    assert first.state == "pending"
+    assert first.attempts == 1
+    assert first.due_at == clock[0] + timedelta(minutes=1)
+    assert run(dispatcher).skipped == 0
+    assert esp.count == 0
     clock[0] += timedelta(minutes=1)
     assert run(dispatcher).retried == 1
     assert state_of(spec).due_at == clock[0] + timedelta(minutes=2)
     clock[0] += timedelta(minutes=2)
     assert run(dispatcher).sent == 1
-    assert state_of(spec).attempts == 3 and esp.count == 1
+    assert state_of(spec).attempts == 3
+    assert esp.count == 1
 
 
 def test_a_stalled_provider_is_a_transient_error(make_dispatcher, make_message, esp, monkeypatch) -> None:
@@ -128,7 +139,8 @@ def test_refused_recipient_is_permanent_and_suppressed(make_dispatcher, make_mes
     assert preferences.is_suppressed("email", "anna@example.com")
     later = make_message()
     assert run(make_dispatcher()).suppressed == 1
-    assert state_of(later).state == "suppressed" and esp.count == 0
+    assert state_of(later).state == "suppressed"
+    assert esp.count == 0
 
 
 @pytest.mark.parametrize(("action", "code"), [("unsubscribed", 21610), ("outside-session", 63016)])
@@ -175,9 +187,11 @@ def test_quiet_hours_defer_never_drop(make_dispatcher, make_message, twilio) -> 
     spec = make_message(channel="sms", recipient="+393331234567", marketing=False, due_at=night)
     assert run(dispatcher).deferred == 1
     message = state_of(spec)
-    assert message.state == "deferred" and message.due_at == datetime(2026, 6, 11, 6, 0, tzinfo=UTC)
+    assert message.state == "deferred"
+    assert message.due_at == datetime(2026, 6, 11, 6, 0, tzinfo=UTC)
     clock[0] = datetime(2026, 6, 11, 6, 0, tzinfo=UTC)
-    assert run(dispatcher).sent == 1 and twilio.count == 1
+    assert run(dispatcher).sent == 1
+    assert twilio.count == 1
 
 
 def test_email_waits_through_quiet_hours_only_when_the_shop_asks(make_dispatcher, make_message, esp) -> None:
@@ -200,7 +214,8 @@ def test_frequency_cap_defers_marketing(make_dispatcher, make_message, esp) -> N
     third = make_message()
     assert run(dispatcher).deferred == 1
     message = state_of(third)
-    assert message.reason == "frequency cap" and message.due_at > timezone.now() + timedelta(days=6)
+    assert message.reason == "frequency cap"
+    assert message.due_at > timezone.now() + timedelta(days=6)
     make_message(marketing=False)
     assert run(dispatcher).sent == 1  # service messages are not capped
 
@@ -209,14 +224,16 @@ def test_frequency_cap_counts_the_messages_sent_earlier_in_the_same_batch(make_d
     dispatcher = make_dispatcher(frequency_cap_count="2", frequency_cap_days="7")
     make_message(), make_message(), make_message()
     counts = run(dispatcher)
-    assert (counts.sent, counts.deferred) == (2, 1) and esp.count == 2
+    assert (counts.sent, counts.deferred) == (2, 1)
+    assert esp.count == 2
 
 
 def test_flow_recheck_cancels_with_its_reason(make_dispatcher, make_message, esp) -> None:
-    flows.register_recheck("bought", lambda message: "order placed meanwhile")
+    flow_hooks.register_recheck("bought", lambda message: "order placed meanwhile")
     spec = make_message(flow="bought")
     assert run(make_dispatcher()).cancelled == 1
-    assert state_of(spec).reason == "order placed meanwhile" and esp.count == 0
+    assert state_of(spec).reason == "order placed meanwhile"
+    assert esp.count == 0
 
 
 def test_before_send_receiver_can_cancel(make_dispatcher, make_message, esp) -> None:
@@ -249,9 +266,11 @@ def test_status_signal_and_delivery_log(make_dispatcher, make_message, esp) -> N
         signals.message_status_changed.disconnect(listen)
     assert sorted(seen) == ["failed", "sent"]
     sent = state_of(spec)
-    assert sent.sent_at is not None and sent.provider_message_id  # the row itself is the record of a send
+    assert sent.sent_at is not None
+    assert sent.provider_message_id
     failure = DeliveryEvent.objects.get(message__dedupe_key=bad.dedupe_key)
-    assert failure.kind == "failed" and "invalid phone number" in failure.detail["reason"]
+    assert failure.kind == "failed"
+    assert "invalid phone number" in failure.detail["reason"]
 
 
 def test_scheduling_is_idempotent_and_cancel_is_a_state_change(make_message, db) -> None:
@@ -266,7 +285,8 @@ def test_scheduling_is_idempotent_and_cancel_is_a_state_change(make_message, db)
 def test_marketing_without_public_url_fails_clearly(make_dispatcher, make_message, esp) -> None:
     spec = make_message()
     assert run(make_dispatcher(public_base_url="")).failed == 1
-    assert "public_base_url" in state_of(spec).reason and esp.count == 0
+    assert "public_base_url" in state_of(spec).reason
+    assert esp.count == 0
 
 
 def test_suppression_stores_no_address(make_dispatcher, make_message, esp) -> None:
@@ -284,5 +304,6 @@ def test_an_opt_out_that_lands_mid_decision_still_stops_the_send(make_dispatcher
         counts = run(make_dispatcher())
     finally:
         signals.before_send.disconnect(opt_out_now)
-    assert counts.suppressed == 1 and esp.count == 0
+    assert counts.suppressed == 1
+    assert esp.count == 0
     assert state_of(spec).state == "suppressed"

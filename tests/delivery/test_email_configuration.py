@@ -43,7 +43,9 @@ def test_every_esp_gets_its_credentials_under_anymails_own_names(name: str) -> N
     if spec.key is None:
         return
     missing = esp.configuration_problem(delivery(email_esp=name, **COMPLETE.get(name, {})))
-    assert missing is not None and missing.field == "email_api_key" and spec.key in str(missing)
+    assert missing is not None
+    assert missing.field == "email_api_key"
+    assert spec.key in str(missing)
 
 
 @pytest.mark.parametrize(
@@ -63,7 +65,8 @@ def test_activating_a_plugin_that_cannot_send_email_is_refused(values: dict[str,
 
     with pytest.raises(ValidationError) as refused:
         activate_plugin([{"name": k, "value": v} for k, v in values.items()])
-    assert field in refused.value.message_dict and words in " ".join(refused.value.message_dict[field])
+    assert field in refused.value.message_dict
+    assert words in " ".join(refused.value.message_dict[field])
     assert not PluginConfiguration.objects.filter(active=True).exists()
 
 
@@ -81,7 +84,8 @@ def test_a_saleor_without_email_url_is_told_so_at_activation_and_by_the_system_c
     row.save()
     errors = [m for m in checks.run_checks(tags=[checks.Tags.database], databases=["default"])
               if m.id == "saleor_journey.E002"]
-    assert errors and "EMAIL_URL" in errors[0].msg
+    assert errors
+    assert "EMAIL_URL" in errors[0].msg
 
 
 def test_an_inactive_plugin_may_be_saved_unfinished(settings: Any) -> None:
@@ -92,7 +96,8 @@ def test_an_inactive_plugin_may_be_saved_unfinished(settings: Any) -> None:
     settings.EMAIL_BACKEND = ""
     saved = get_plugins_manager(allow_replica=False).save_plugin_configuration(
         PLUGIN_ID, None, {"active": False, "configuration": [{"name": "email_esp", "value": "mailjet"}]})
-    assert saved is not None and not saved.active
+    assert saved is not None
+    assert not saved.active
 
 
 def _send_until_settled(make_dispatcher: Any, spec: Any, **overrides: str) -> list[tuple[str, str, int]]:
@@ -115,11 +120,14 @@ def test_email_with_no_backend_is_retried_then_failed_with_the_reason(
     settings.EMAIL_BACKEND = ""  # EMAIL_URL removed after the plugin was set up without a provider
     spec = make_message()
     seen = _send_until_settled(make_dispatcher, spec, email_esp="", email_api_key="", email_api_url="")
-    assert seen[0][0] == "pending" and "EMAIL_URL is not set" in seen[0][1] and seen[0][2] == 1
+    assert seen[0][0] == "pending"
+    assert "EMAIL_URL is not set" in seen[0][1]
+    assert seen[0][2] == 1
     state, reason, attempts = seen[-1]
     assert (state, attempts) == ("failed", timing.MAX_ATTEMPTS)
     assert reason.startswith(f"gave up after {timing.MAX_ATTEMPTS} attempts: email is not configured")
-    assert all(state != "unknown" for state, _, _ in seen) and esp.count == 0
+    assert all(state != "unknown" for state, _, _ in seen)
+    assert esp.count == 0
 
 
 def test_a_failure_before_the_provider_call_is_an_attempt_not_an_endless_loop(
@@ -135,7 +143,8 @@ def test_a_failure_before_the_provider_call_is_an_attempt_not_an_endless_loop(
     finally:
         signals.before_send.disconnect(broken_receiver)
     assert seen[0] == ("pending", "error before sending: RuntimeError: the CRM is down", 1)
-    assert seen[-1][0] == "failed" and seen[-1][2] == timing.MAX_ATTEMPTS
+    assert seen[-1][0] == "failed"
+    assert seen[-1][2] == timing.MAX_ATTEMPTS
     assert "RuntimeError: the CRM is down" in seen[-1][1]
     assert esp.count == 0
 
@@ -151,10 +160,12 @@ def test_unknown_only_when_the_provider_may_have_the_message(
     dispatcher = make_dispatcher(email_esp="", email_api_key="", email_api_url="")
     counts = dispatcher.deliver(dispatcher.claim(10))
     message = ScheduledMessage.objects.get(dedupe_key=spec.dedupe_key)
-    assert counts.unknown == 1 and len(BreaksAfterHandingOver.sent) == 1
+    assert counts.unknown == 1
+    assert len(BreaksAfterHandingOver.sent) == 1
     assert message.state == "unknown"
     assert message.reason == "provider may have received it: ValueError: connection reset while reading the answer"
     later = make_dispatcher(clock=lambda: timezone.now() + timezone.timedelta(hours=1),
                             email_esp="", email_api_key="", email_api_url="")
     later.reclaim_expired()
-    assert later.deliver(later.claim(10)).sent == 0 and len(BreaksAfterHandingOver.sent) == 1  # never resent
+    assert later.deliver(later.claim(10)).sent == 0
+    assert len(BreaksAfterHandingOver.sent) == 1

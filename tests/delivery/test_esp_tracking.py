@@ -34,7 +34,7 @@ def configure(esp: str) -> None:
 def sent_message(esp: str) -> ScheduledMessage:
     from django.utils import timezone
 
-    from saleor_journey.delivery.outbox import MessageSpec, schedule
+    from saleor_journey.services.outbox import MessageSpec, schedule
 
     spec = MessageSpec(flow="win_back", step="email", subject_key="user:1:lapse", channel="email",
                        recipient="anna@example.com", due_at=timezone.now(), marketing=True)
@@ -49,7 +49,7 @@ def sent_message(esp: str) -> ScheduledMessage:
 
 
 def post(esp: str, event: str, message: ScheduledMessage, forged: bool = False, auth: str = SECRET) -> Any:
-    """The ESP's call about the message; the same event each time (a retry carries the same time)."""
+    """Post the ESP's call about the message; the same event each time (a retry carries the same time)."""
     call = esp_payloads.tracking_call(
         esp, event, recipient=message.recipient, journey_message_id=str(message.pk),
         esp_message_id=message.provider_message_id.strip("<>"), url=f"{PUBLIC}{URL}", forged=forged,
@@ -96,7 +96,8 @@ def test_a_forged_call_is_refused_and_changes_nothing(db: Any, esp: str) -> None
     for response in (forged, wrong_password):
         if response is not None:
             assert response.status_code in (400, 403), response.content
-    assert state() == before and not preferences.is_suppressed("email", "anna@example.com")
+    assert state() == before
+    assert not preferences.is_suppressed("email", "anna@example.com")
 
 
 def test_a_misconfigured_tracking_view_answers_403_with_a_log_line(db: Any, caplog: Any) -> None:

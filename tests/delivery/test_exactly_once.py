@@ -69,7 +69,8 @@ def test_the_frequency_cap_holds_when_twenty_workers_claim_for_one_person(
         thread.join()
     assert esp.count == 3  # the default cap: 3 marketing messages in 7 days
     states = list(ScheduledMessage.objects.values_list("state", flat=True))
-    assert states.count("sent") == 3 and states.count("deferred") == 17
+    assert states.count("sent") == 3
+    assert states.count("deferred") == 17
 
 
 def test_unsubscribing_stops_marketing_only(make_dispatcher: Any, make_message: Any, esp: Any) -> None:

@@ -10,8 +10,7 @@ from twilio.request_validator import RequestValidator
 from saleor_journey.delivery import preferences
 from saleor_journey.delivery.tokens import unsubscribe_token
 from saleor_journey.models import Consent, DeliveryEvent, ScheduledMessage, Suppression
-from tests.conftest import activate_plugin
-from tests.conftest import delivery_configuration
+from tests.conftest import activate_plugin, delivery_configuration
 
 BASE = "/plugins/global/saleor.journey"
 PUBLIC = "https://api.shop.example.com/plugins/global/saleor.journey"
@@ -45,7 +44,8 @@ def test_get_only_shows_a_confirmation_page(client: Any, configured: Any, make_m
     response = client.get(f"{BASE}/unsubscribe/{unsubscribe_token(message.pk)}/")
     assert response.status_code == 200
     page = response.content.decode()
-    assert '<form method="post">' in page and "Annullare l'iscrizione?" in page
+    assert '<form method="post">' in page
+    assert "Annullare l'iscrizione?" in page
     assert snapshot() == before
 
 
@@ -56,7 +56,8 @@ def test_one_click_post_unsubscribes_and_cancels_pending_marketing(client: Any, 
     response = client.post(
         f"{BASE}/unsubscribe/{unsubscribe_token(message.pk)}/", {"List-Unsubscribe": "One-Click"}
     )
-    assert response.status_code == 200 and "Iscrizione annullata" in response.content.decode()
+    assert response.status_code == 200
+    assert "Iscrizione annullata" in response.content.decode()
     assert preferences.is_suppressed("email", "anna@example.com")
     assert Consent.objects.get(channel="email").granted is False
     pending.refresh_from_db()
@@ -64,7 +65,8 @@ def test_one_click_post_unsubscribes_and_cancels_pending_marketing(client: Any, 
     assert (pending.state, pending.reason) == ("cancelled", "unsubscribed")
     assert service.state == "pending"  # an order update is not marketing
     again = client.post(f"{BASE}/unsubscribe/{unsubscribe_token(message.pk)}/")
-    assert again.status_code == 200 and Suppression.objects.filter(channel="email").count() == 1
+    assert again.status_code == 200
+    assert Suppression.objects.filter(channel="email").count() == 1
 
 
 @pytest.mark.parametrize("token", ["nonsense", "MTIz:forged:signature", ""])
@@ -87,8 +89,10 @@ def twilio_post(client: Any, path: str, params: dict[str, str], token: str = "tw
 def test_stop_keyword_suppresses_both_phone_channels_and_cancels(client: Any, configured: Any, make_message: Any) -> None:
     pending = message_row(make_message, channel="sms", recipient="+393331234567")
     response = twilio_post(client, "/twilio/inbound/", {"MessageSid": "SM1", "From": "+393331234567", "Body": " stop "})
-    assert response.status_code == 200 and "<Response>" in response.content.decode()
-    assert preferences.is_suppressed("sms", "+393331234567") and preferences.is_suppressed("whatsapp", "+393331234567")
+    assert response.status_code == 200
+    assert "<Response>" in response.content.decode()
+    assert preferences.is_suppressed("sms", "+393331234567")
+    assert preferences.is_suppressed("whatsapp", "+393331234567")
     pending.refresh_from_db()
     assert (pending.state, pending.reason) == ("cancelled", "stop keyword")
     twilio_post(client, "/twilio/inbound/", {"MessageSid": "SM2", "From": "+393331234567", "Body": "START"})

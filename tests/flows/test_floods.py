@@ -19,7 +19,7 @@ from tests.graphql.conftest import MANAGE_USERS, URL, token_for  # noqa: F401
 
 
 def buyer(make_user: Any, make_order: Any, email: str, bought_days_ago: float) -> Any:
-    """A customer whose last order the plugin recorded live, back when it was placed."""
+    """Make a customer whose last order the plugin recorded live, back when it was placed."""
     user = make_user(email)
     past = timezone.now() - timedelta(days=bought_days_ago)
     settings = runtime.active_settings()
@@ -74,7 +74,7 @@ def test_a_surging_flow_pauses_tells_staff_and_resumes_only_when_they_confirm(
 ) -> None:
     from saleor.celeryconf import app
 
-    from saleor_journey.delivery.outbox import MessageSpec, schedule
+    from saleor_journey.services.outbox import MessageSpec, schedule
     from saleor_journey.tasks import dispatch_due_messages
 
     activate_plugin(delivery_configuration(esp, twilio, flood_ceiling="50", review_alert_email="owner@bottega.example"))
@@ -95,16 +95,19 @@ def test_a_surging_flow_pauses_tells_staff_and_resumes_only_when_they_confirm(
     assert not ScheduledMessage.objects.filter(flow="win_back").exclude(state="pending").exists()  # all wait
     assert ScheduledMessage.objects.get(flow="post_purchase").state == "sending"  # other flows go on
     alert = ScheduledMessage.objects.get(flow="flood_alert")
-    assert alert.recipient == "owner@bottega.example" and alert.context["flow"] == "win_back"
+    assert alert.recipient == "owner@bottega.example"
+    assert alert.context["flow"] == "win_back"
 
     from tests.graphql.conftest import MANAGE_ORDERS
 
     token = token_for(MANAGE_USERS, MANAGE_ORDERS, email="owner@example.com")
     shown = Client().get("/plugins/global/saleor.journey/report/", HTTP_AUTHORIZATION=f"Bearer {token}")
-    assert 'id="paused-win_back"' in shown.content.decode() and "60 messages scheduled" in shown.content.decode()
+    assert 'id="paused-win_back"' in shown.content.decode()
+    assert "60 messages scheduled" in shown.content.decode()
     customer = Client().post(URL, {"query": 'mutation { journeyFlowResume(flow: "win_back") { resumed } }'},
                              content_type="application/json")
-    assert customer.status_code == 401 and FlowPause.objects.filter(resumed_at__isnull=True).exists()
+    assert customer.status_code == 401
+    assert FlowPause.objects.filter(resumed_at__isnull=True).exists()
     answer = Client().post(URL, {"query": 'mutation { journeyFlowResume(flow: "win_back") { resumed errors { code } } }'},
                            content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}").json()
     assert answer["data"]["journeyFlowResume"] == {"resumed": True, "errors": []}

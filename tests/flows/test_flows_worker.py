@@ -55,7 +55,8 @@ def test_cart_reminders_and_follow_up_over_days_of_fake_time(
     subjects = [r.body["Subject"] for r in esp.received]
     assert subjects == ["You left something in your cart", "Your cart is waiting for you", "Thank you for your order"]
     conversion = DeliveryEvent.objects.get(kind="converted")
-    assert conversion.message.step == "reminder_2" and conversion.detail["total"] == "25.00"
+    assert conversion.message.step == "reminder_2"
+    assert conversion.detail["total"] == "25.00"
 
 
 def sent(flow: str, step: str) -> bool:
@@ -74,12 +75,12 @@ def test_welcome_review_request_and_win_back_over_months_of_fake_time(
 ) -> None:
     from saleor.order.models import OrderLine
 
+    from saleor_journey.core.events import EventKind
+    from saleor_journey.models import Journey, ProductReview
     from saleor_journey.plugins import runtime
     from saleor_journey.plugins.events import order_event
     from saleor_journey.plugins.plugin import stage_mirror
     from saleor_journey.services.recording import JourneyRecorder
-    from saleor_journey.core.events import EventKind
-    from saleor_journey.models import Journey, ProductReview
     from saleor_journey.tasks import settle_lapsed_journeys
 
     manager = activate_plugin(delivery_configuration(esp, twilio, channel_settings=STORE, welcome_enabled="true"))
@@ -105,7 +106,8 @@ def test_welcome_review_request_and_win_back_over_months_of_fake_time(
         assert emails_to(esp, "carla@example.com") == ["Welcome to Bottega"]
         shared_clock.advance(timedelta(days=7, minutes=1))
         assert wait_for(lambda: sent("review_request", "request"))
-        assert sent("post_purchase", "thank_you") and not sent("post_purchase", "cross_sell")
+        assert sent("post_purchase", "thank_you")
+        assert not sent("post_purchase", "cross_sell")
         # Anna follows the link in the email and rates the product on the review page.
         request = next(r for r in esp.received if r.body["Subject"] == "How did we do?")
         link = next(line.split(": ", 1)[1] for line in request.body["TextBody"].splitlines() if "/review/" in line)
@@ -128,7 +130,8 @@ def test_welcome_review_request_and_win_back_over_months_of_fake_time(
         "Thank you for your order", "How did we do?", "Picked for you"]
     assert emails_to(esp, "marco@example.com") == ["We miss you"]
     win_back_sms = ScheduledMessage.objects.filter(flow="win_back", channel="sms")
-    assert not win_back_sms.filter(state="sent").exists() and twilio.count == 0  # no phone, no SMS consent
+    assert not win_back_sms.filter(state="sent").exists()
+    assert twilio.count == 0
 
 
 @pytest.mark.worker
@@ -173,7 +176,8 @@ def test_what_is_not_sent_opted_out_without_consent_or_in_quiet_hours(
         anna_sms = step("anna@example.com", "reminder_2_sms")
         assert anna_sms.reason == "quiet hours"
         morning = anna_sms.due_at.astimezone(rome)
-        assert (morning.hour, morning.minute) == (8, 0) and morning > night
+        assert (morning.hour, morning.minute) == (8, 0)
+        assert morning > night
         assert twilio.count == 0
         # Anna uses the one-click unsubscribe link of her second (marketing) reminder.
         mail = next(r for r in esp.received if r.body["To"] == "anna@example.com" and "waiting" in r.body["Subject"])

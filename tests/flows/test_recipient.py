@@ -24,7 +24,8 @@ def test_a_guest_who_corrects_a_typo_is_reminded_at_the_corrected_address_only(
     checkout.save()
     flows_manager.checkout_updated(_reload(checkout))
     reminders = messages("abandoned_cart")
-    assert {m.recipient for m in reminders} == {"anna@example.com"} and len(reminders) == 3
+    assert {m.recipient for m in reminders} == {"anna@example.com"}
+    assert len(reminders) == 3
     send_due(reminders[-1].due_at)
     assert {r.body["To"] for r in esp.received} == {"anna@example.com"}  # the link to her cart went to her
 
@@ -57,7 +58,8 @@ def test_removing_the_phone_stops_the_text_and_a_new_language_is_used(
     checkout.save()
     flows_manager.checkout_created(_reload(checkout))
     sms = ScheduledMessage.objects.get(channel="sms")
-    assert sms.recipient == "+393331234567" and sms.state == "pending"
+    assert sms.recipient == "+393331234567"
+    assert sms.state == "pending"
     checkout.billing_address = Address.objects.create(phone="")
     checkout.language_code = "de"
     checkout.save()

@@ -10,7 +10,7 @@ from tests.flows.test_flows import flows_manager, send_due  # noqa: F401
 
 
 def _changed(checkout: Any, at: Any) -> Any:
-    """The customer changed the cart at ``at`` (Saleor stamps last_change)."""
+    """Have the customer change the cart at ``at`` (Saleor stamps last_change)."""
     type(checkout).objects.filter(pk=checkout.pk).update(last_change=at)
     return type(checkout).objects.select_related("channel", "user").get(pk=checkout.pk)
 
@@ -40,7 +40,8 @@ def test_a_signed_in_customers_cart_is_reminded_again_after_the_cool_down(
     assert sequences()["3"] == ["pending"] * 3
     assert send_due(start + timedelta(days=29)).sent == 3
     flows_manager.checkout_updated(_changed(checkout, start + timedelta(days=60)))  # at most three per cart
-    assert list(sequences()) == ["1", "2", "3"] and esp.count == 9
+    assert list(sequences()) == ["1", "2", "3"]
+    assert esp.count == 9
 
 
 def test_a_cart_emptied_and_filled_again_before_any_reminder_is_reminded_at_once(

@@ -40,13 +40,16 @@ def test_the_request_links_each_product_and_the_page_takes_a_review(client: Any,
     assert send_due(request.due_at).sent == 1
     text = esp.received[0].body["TextBody"]
     links = [line.split(": ", 1)[1] for line in text.splitlines() if "/review/" in line]
-    assert len(links) == 2 and all(link.startswith("https://api.shop.example.com/plugins/global/saleor.journey/review/") for link in links)
+    assert len(links) == 2
+    assert all(link.startswith("https://api.shop.example.com/plugins/global/saleor.journey/review/") for link in links)
     path = links[0].split("https://api.shop.example.com", 1)[1]
     page = client.get(path)
-    assert page.status_code == 200 and 'type="radio" name="rating"' in page.content.decode()
+    assert page.status_code == 200
+    assert 'type="radio" name="rating"' in page.content.decode()
     assert 'lang="en"' in page.content.decode()  # the order's language
     response = client.post(path, {"rating": "5", "title": "Ottimo", "text": "<b>buono</b> http://spam.example"})
-    assert response.status_code == 200 and "Thank you for your review" in response.content.decode()
+    assert response.status_code == 200
+    assert "Thank you for your review" in response.content.decode()
     review = ProductReview.objects.get()
     assert (review.rating, review.status, review.text) == (5, "pending", "<b>buono</b> http://spam.example")
     assert Journey.objects.get(user_id=shop["user"].pk).stage == "advocacy"
@@ -57,7 +60,8 @@ def test_a_link_works_once_and_the_reminder_only_lists_what_is_left(client: Any,
     client.post(path, {"rating": "4"})
     again = client.post(path, {"rating": "1"})
     assert "già stato recensito" in again.content.decode()
-    assert ProductReview.objects.count() == 1 and ProductReview.objects.get().rating == 4
+    assert ProductReview.objects.count() == 1
+    assert ProductReview.objects.get().rating == 4
     client.post(f"{BASE}/{token_for(shop, 1)}/", {"rating": "5"})
     reminder = ScheduledMessage.objects.get(flow="review_request", step="reminder")
     ScheduledMessage.objects.exclude(pk=reminder.pk).update(state="cancelled")
@@ -69,7 +73,8 @@ def test_a_link_works_once_and_the_reminder_only_lists_what_is_left(client: Any,
 @pytest.mark.parametrize("form", [{"rating": "6"}, {"rating": ""}, {"rating": "3", "text": "x" * 5001}, {"rating": "3", "title": "t" * 121}])
 def test_bad_input_is_refused_and_nothing_is_stored(client: Any, shop: dict[str, Any], form: dict[str, str]) -> None:
     response = client.post(f"{BASE}/{token_for(shop)}/", form)
-    assert response.status_code == 400 and 'role="alert"' in response.content.decode()
+    assert response.status_code == 400
+    assert 'role="alert"' in response.content.decode()
     assert not ProductReview.objects.exists()
 
 
@@ -88,7 +93,7 @@ def test_forged_or_expired_links_change_nothing(client: Any, shop: dict[str, Any
 
 
 def _links(shop: dict[str, Any], esp: Any) -> list[str]:
-    """The review links of the request email, as paths on the plugin route."""
+    """Return the review links of the request email, as paths on the plugin route."""
     request = ScheduledMessage.objects.get(flow="review_request", step="request")
     ScheduledMessage.objects.filter(flow="post_purchase").update(state="cancelled")
     send_due(request.due_at)
@@ -103,7 +108,8 @@ def test_each_review_page_names_its_product(client: Any, shop: dict[str, Any], e
     ProductMedia.objects.create(product=shop["variants"][0].product, image="products/caffe.jpg", sort_order=0)
     pages = [client.get(link) for link in _links(shop, esp)]
     shown = [page.content.decode() for page in pages]
-    assert "<strong>Caffè</strong>" in shown[0] and "<strong>Moka</strong>" in shown[1]  # not three identical forms
+    assert "<strong>Caffè</strong>" in shown[0]
+    assert "<strong>Moka</strong>" in shown[1]
     assert "250 g" in shown[0]
     assert 'src="https://api.shop.example.com/thumbnail/' in shown[0]
     assert "img-src https://api.shop.example.com" in pages[0]["Content-Security-Policy"]
@@ -120,12 +126,14 @@ def test_a_low_rating_alerts_the_shop_naming_product_and_order(
     link = _links(shop, esp)[1]
     client.post(link, {"rating": "2", "title": "Deluso", "text": "Arrivato rotto"})
     alert = ScheduledMessage.objects.get(flow="review_alert")
-    assert alert.recipient == "staff@bottega.example" and alert.marketing is False
+    assert alert.recipient == "staff@bottega.example"
+    assert alert.marketing is False
     send_due(alert.due_at)
     body = esp.received[-1].body
     order = shop["order"]
     assert body["Subject"] in ("Low review: 2 stars for Moka", "Recensione negativa: 2 stelle per Moka")
-    assert "Moka (250 g)" in body["TextBody"] and str(order.number) in body["TextBody"]
+    assert "Moka (250 g)" in body["TextBody"]
+    assert str(order.number) in body["TextBody"]
     order_id = b64encode(f"Order:{order.pk}".encode()).decode()
     assert f"https://shop.example.com/dashboard/orders/{order_id}" in body["TextBody"]
     assert "Arrivato rotto" in body["TextBody"]
@@ -135,7 +143,8 @@ def test_a_low_rating_alerts_the_shop_naming_product_and_order(
 def test_too_many_attempts_are_rate_limited(client: Any, shop: dict[str, Any]) -> None:
     path = f"{BASE}/{token_for(shop)}/"
     codes = [client.post(path, {"rating": "9"}).status_code for _ in range(12)]
-    assert codes[:10] == [400] * 10 and codes[10:] == [429, 429]
+    assert codes[:10] == [400] * 10
+    assert codes[10:] == [429, 429]
 
 
 def test_erasing_the_customer_removes_their_reviews(client: Any, shop: dict[str, Any]) -> None:
@@ -163,4 +172,5 @@ def test_a_review_link_names_the_order_and_product_never_the_customer(shop: dict
         claims = json.loads(zlib.decompress(raw) if body.startswith(".") else raw)
         # Order, product, variant, language, channel, and what the page shows: product name, variant, order number.
         assert set(claims) <= {"o", "p", "v", "l", "c", "n", "vn", "img", "no"}
-        assert "anna" not in link and "anna" not in json.dumps(claims)
+        assert "anna" not in link
+        assert "anna" not in json.dumps(claims)

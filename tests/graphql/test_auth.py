@@ -12,11 +12,12 @@ JOURNEYS = "{ customerJourneys(first: 5) { totalCount edges { node { email stage
 
 @pytest.fixture
 def journey(make_user: Any, make_order: Any, channel: Any) -> Any:
-    from saleor_journey.plugins.plugin import recorder_for
+    from django.utils import timezone
+
+    from saleor_journey.core.events import EventKind
     from saleor_journey.plugins import runtime
     from saleor_journey.plugins.events import order_event
-    from saleor_journey.core.events import EventKind
-    from django.utils import timezone
+    from saleor_journey.plugins.plugin import recorder_for
 
     user = make_user("anna@example.com")
     recorder_for(runtime.active_settings()).record(order_event(make_order(user=user), EventKind.ORDER_PLACED, timezone.now()))
@@ -62,7 +63,9 @@ def test_bad_tokens_are_refused_with_401(api: Any, token_for: Any, make_user: An
     user.save()
     for token in (expired, forged, revoked, "not-a-jwt-and-not-30-chars", "x" * 30):
         answer = api(JOURNEYS, token=token)
-        assert answer.status == 401 and answer.data is None and answer.codes == ["INVALID_TOKEN"], token
+        assert answer.status == 401, token
+        assert answer.data is None, token
+        assert answer.codes == ["INVALID_TOKEN"], token
 
 
 def test_the_legacy_route_refuses_when_the_plugin_is_inactive(api: Any, token_for: Any, client: Any) -> None:
@@ -88,9 +91,11 @@ def test_malformed_requests_get_clear_errors(api: Any, token_for: Any, client: A
     assert client.post(URL, {"variables": {}}, content_type="application/json").status_code == 400
     assert client.put(URL).status_code == 405
     syntax = api("{ customerJourneys(first: 5) { ", token=token)
-    assert syntax.status == 400 and "Syntax Error" in syntax.body["errors"][0]["message"]
+    assert syntax.status == 400
+    assert "Syntax Error" in syntax.body["errors"][0]["message"]
     unknown = api("{ customerJourneys(first: 5) { edges { node { password } } } }", token=token)
-    assert unknown.status == 400 and 'Cannot query field "password"' in unknown.body["errors"][0]["message"]
+    assert unknown.status == 400
+    assert 'Cannot query field "password"' in unknown.body["errors"][0]["message"]
     bad_enum = api('{ customerJourneys(first: 5, filter: {stage: [SHOPPING]}) { totalCount } }', token=token)
     assert bad_enum.status == 400
 
@@ -101,17 +106,22 @@ def test_deep_or_costly_queries_are_refused_before_running(api: Any, token_for: 
     assert api(nested, token=token).status == 200
     fields = " ".join(f"a{i}: history {{ at cause fromStage toStage }}" for i in range(120))
     costly = api("{ customerJourneys(first: 100) { edges { node { " + fields + " } } } }", token=token)
-    assert costly.status == 400 and costly.codes == ["QUERY_TOO_COMPLEX"]
+    assert costly.status == 400
+    assert costly.codes == ["QUERY_TOO_COMPLEX"]
     page = api("{ customerJourneys(first: 101) { totalCount } }", token=token)
-    assert page.data == {"customerJourneys": None} and "between 1 and 100" in page.body["errors"][0]["message"]
+    assert page.data == {"customerJourneys": None}
+    assert "between 1 and 100" in page.body["errors"][0]["message"]
 
 
 def test_get_serves_the_explorer_page_without_data(api: Any, client: Any, journey: Any) -> None:
     page = client.get(URL)
-    assert page.status_code == 200 and page["Content-Type"].startswith("text/html")
+    assert page.status_code == 200
+    assert page["Content-Type"].startswith("text/html")
     html = page.content.decode()
-    assert "customerJourneys" in html and 'id="token"' in html  # the schema and the token field
+    assert "customerJourneys" in html
+    assert 'id="token"' in html
     assert "anna@example.com" not in html
     csp = page["Content-Security-Policy"]
     nonce = csp.split("'nonce-", 1)[1].split("'", 1)[0]
-    assert f'<script nonce="{nonce}">' in html and "connect-src 'self'" in csp
+    assert f'<script nonce="{nonce}">' in html
+    assert "connect-src 'self'" in csp

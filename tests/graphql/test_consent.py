@@ -13,10 +13,10 @@ UPDATE = """mutation U($channel: MessageChannelEnum!, $granted: Boolean!, $email
 
 
 def pending(**fields: Any) -> ScheduledMessage:
-    """A message waiting in the outbox (marketing unless told otherwise)."""
+    """Schedule a message to wait in the outbox (marketing unless told otherwise)."""
     from django.utils import timezone
 
-    from saleor_journey.delivery.outbox import MessageSpec, schedule
+    from saleor_journey.services.outbox import MessageSpec, schedule
 
     spec = MessageSpec(flow="abandoned_cart", step=fields.pop("step", "reminder_2"), subject_key=fields.pop("subject", "s1"),
                        channel=fields.pop("channel", "email"), recipient=fields.pop("recipient", "anna@example.com"),
@@ -33,7 +33,8 @@ def test_a_signed_in_customer_withdraws_their_own_email_consent(api: Any, token_
         "consent": {"channel": "email", "address": "anna@example.com", "granted": False, "suppressed": False},
         "stoppedMessages": 1, "errors": []}
     marketing.refresh_from_db(), service.refresh_from_db()
-    assert (marketing.state, marketing.reason) == ("cancelled", "consent withdrawn") and service.state == "pending"
+    assert (marketing.state, marketing.reason) == ("cancelled", "consent withdrawn")
+    assert service.state == "pending"
     someone_else = api(UPDATE, {"channel": "EMAIL", "granted": False, "email": "bruno@example.com"}, token=token)
     assert someone_else.data["consentUpdate"]["errors"][0]["code"] == "NOT_ALLOWED"
     assert not Consent.objects.filter(address="bruno@example.com").exists()

@@ -33,7 +33,8 @@ def test_stored_figures_equal_live_ones_and_stale_ones_are_not_used(
     ProductReview.objects.create(product_id=1, order_id="o1", rating=5)
     live = {channel: api(BOTH, {"channel": channel}, token=token).data for channel in (None, "it", "de")}
     assert live[None]["journeyFunnel"]["stages"][1]["customers"] == 3
-    assert live[None]["journeyMetrics"]["abandonedCarts"] == 3 and live["de"]["journeyMetrics"]["abandonedCarts"] == 0
+    assert live[None]["journeyMetrics"]["abandonedCarts"] == 3
+    assert live["de"]["journeyMetrics"]["abandonedCarts"] == 0
     assert live["de"]["journeyMetrics"]["reviewsReceived"] == 1  # reviews have no channel: the whole shop's
 
     assert refresh_journey_figures.run() > 0
@@ -62,7 +63,8 @@ def test_beat_refreshes_the_figures() -> None:
     from celery import current_app
 
     entry = current_app.conf.beat_schedule[FIGURES_ENTRY]
-    assert entry["task"] == "saleor_journey.refresh_journey_figures" and entry["schedule"] == 600
+    assert entry["task"] == "saleor_journey.refresh_journey_figures"
+    assert entry["schedule"] == 600
 
 
 def test_revenue_is_summed_per_currency(db: Any) -> None:
@@ -77,7 +79,7 @@ def test_revenue_is_summed_per_currency(db: Any) -> None:
         DeliveryEvent.objects.create(message=message, kind="converted", provider="journey", provider_event_id=f"c{i}",
                                      at=now, detail={"total": total, "currency": currency})
     found = figures.figures_for(now.date(), now.date(), None)
-    assert found.named("revenue:win_back:") == {"EUR": Decimal("15.000"), "USD": Decimal("7")}
+    assert found.named("revenue:win_back:") == {"EUR": Decimal("15.000"), "USD": Decimal(7)}
     assert found.get("converted:win_back") == 4
 
 

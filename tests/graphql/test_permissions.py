@@ -39,10 +39,12 @@ def test_who_may_call_what(api: Any, token_for: Any, app_token: Any, operation: 
     }[caller]()
     answer = api(query, token=token)
     if caller.endswith("with it"):
-        assert answer.status == 200 and "errors" not in answer.body, answer.body  # (no such customer is null)
+        assert answer.status == 200, answer.body
+        assert "errors" not in answer.body, answer.body  # (no such customer is null)
     else:
         assert answer.status == (401 if caller == "anonymous" else 403), answer.body
-        assert answer.data == {operation: None} and answer.codes == ["PERMISSION_DENIED"]
+        assert answer.data == {operation: None}
+        assert answer.codes == ["PERMISSION_DENIED"]
 
 
 @pytest.mark.parametrize("query", [
@@ -52,4 +54,5 @@ def test_who_may_call_what(api: Any, token_for: Any, app_token: Any, operation: 
 ])
 def test_public_operations_answer_anonymous_callers(api: Any, query: str) -> None:
     answer = api(query)
-    assert answer.status == 200 and "errors" not in answer.body, answer.body
+    assert answer.status == 200, answer.body
+    assert "errors" not in answer.body, answer.body

@@ -21,7 +21,7 @@ def gid(type_name: str, pk: Any) -> str:
 
 @pytest.fixture
 def shop(api: Any, make_user: Any, make_order: Any, make_checkout: Any, channel: Any) -> Any:
-    """A recorder with the plugin's flows, and helpers to make customers at each stage."""
+    """Make a recorder with the plugin's flows, and helpers to make customers at each stage."""
     from saleor_journey.plugins import runtime
     from saleor_journey.plugins.events import checkout_event, order_event
     from saleor_journey.plugins.plugin import recorder_for
@@ -35,7 +35,7 @@ def shop(api: Any, make_user: Any, make_order: Any, make_checkout: Any, channel:
         return user
 
     def browser(email: str, idle: timedelta = timedelta(hours=2)) -> Any:
-        """A visitor who put an item in a cart ``idle`` ago and left (past the first reminder's delay)."""
+        """Make a visitor who put an item in a cart ``idle`` ago and left (past the first reminder's delay)."""
         checkout = make_checkout(email=email)
         type(checkout).objects.filter(pk=checkout.pk).update(last_change=timezone.now() - idle)
         checkout.refresh_from_db()
@@ -73,7 +73,8 @@ def test_one_customer_s_journey_by_email_or_user(api: Any, token_for: Any, shop:
     by_email = api(JOURNEY, {"email": "Anna@Example.com"}, token=token)
     assert by_email.status == 200, by_email.body
     data = by_email.data["customerJourney"]
-    assert data["user"] == gid("User", anna.pk) and data["stage"] == "PURCHASE"
+    assert data["user"] == gid("User", anna.pk)
+    assert data["stage"] == "PURCHASE"
     assert [(h["fromStage"], h["toStage"], h["cause"]) for h in data["history"]] == [
         ("AWARENESS", "PURCHASE", "order_placed")]
     assert {e["kind"] for e in data["events"]} == {"order_placed", "checkout_created"}
@@ -83,7 +84,8 @@ def test_one_customer_s_journey_by_email_or_user(api: Any, token_for: Any, shop:
     assert api(JOURNEY, {"user": gid("User", anna.pk)}, token=token).data == by_email.data
     assert api(JOURNEY, {"email": "nobody@example.com"}, token=token).data == {"customerJourney": None}
     bad = api(JOURNEY, {"user": gid("Order", 1)}, token=token)
-    assert bad.data == {"customerJourney": None} and bad.codes == ["INVALID"]
+    assert bad.data == {"customerJourney": None}
+    assert bad.codes == ["INVALID"]
     assert "is not a User ID" in bad.body["errors"][0]["message"]
     for garbage in ("not-base64!", "", "VXNlcjphYmM="):  # the last is "User:abc"
         assert api(JOURNEY, {"user": garbage}, token=token).codes == ["INVALID"]
@@ -114,7 +116,8 @@ def test_journeys_page_forward_and_back_with_filters_and_sorting(api: Any, token
     first = api(PAGE, {"first": 2, "sortBy": oldest_first}, token=token)
     assert emails(first) == ["buyer0@example.com", "buyer1@example.com"]
     info = first.data["customerJourneys"]["pageInfo"]
-    assert info["hasNextPage"] and not info["hasPreviousPage"]
+    assert info["hasNextPage"]
+    assert not info["hasPreviousPage"]
     assert first.data["customerJourneys"]["totalCount"] == 6
     second = api(PAGE, {"first": 2, "after": info["endCursor"], "sortBy": oldest_first}, token=token)
     assert emails(second) == ["buyer2@example.com", "buyer3@example.com"]
@@ -129,7 +132,8 @@ def test_journeys_page_forward_and_back_with_filters_and_sorting(api: Any, token
     assert api(PAGE, {"first": 10, "filter": {"channel": "it"}}, token=token).data["customerJourneys"]["totalCount"] == 6
     assert api(PAGE, {"first": 10, "filter": {"channel": "de"}}, token=token).data["customerJourneys"]["totalCount"] == 0
     forged = api(PAGE, {"first": 2, "after": "bm90IGEgY3Vyc29y"}, token=token)
-    assert forged.codes == ["INVALID"] and "Invalid cursor" in forged.body["errors"][0]["message"]
+    assert forged.codes == ["INVALID"]
+    assert "Invalid cursor" in forged.body["errors"][0]["message"]
 
 
 def test_a_page_costs_the_same_queries_whatever_its_size(api: Any, token_for: Any, shop: Any) -> None:
@@ -190,7 +194,8 @@ def test_storefronts_see_approved_reviews_and_staff_see_and_moderate_all(api: An
     assert public.data["productRating"] == {"average": 4.5, "count": 2, "distribution": [0, 0, 0, 1, 1]}
     assert public.data["productReviews"]["edges"][0]["node"]["text"] == "<b>ok</b>"  # as written; the client escapes
     sneaky = api(REVIEWS, {"product": product, "filter": {"status": ["PENDING"]}})
-    assert sneaky.status == 401 and sneaky.data["productReviews"] is None
+    assert sneaky.status == 401
+    assert sneaky.data["productReviews"] is None
     moderator = token_for(MANAGE_PRODUCTS, MANAGE_ORDERS)
     everything = api(REVIEWS, {"product": product}, token=moderator)
     assert everything.data["productReviews"]["totalCount"] == 4
@@ -199,7 +204,8 @@ def test_storefronts_see_approved_reviews_and_staff_see_and_moderate_all(api: An
     pending = ProductReview.objects.get(status="pending")
     moderate = "mutation M($id: ID!) { reviewModerate(id: $id, status: APPROVED) { review { status } errors { field code message } } }"
     refused = api(moderate, {"id": gid("ProductReview", pending.pk)}, token=token_for(MANAGE_USERS, email="s2@example.com"))
-    assert refused.status == 403 and ProductReview.objects.get(pk=pending.pk).status == "pending"
+    assert refused.status == 403
+    assert ProductReview.objects.get(pk=pending.pk).status == "pending"
     done = api(moderate, {"id": gid("ProductReview", pending.pk)}, token=moderator)
     assert done.data["reviewModerate"] == {"review": {"status": "APPROVED"}, "errors": []}
     assert api(REVIEWS, {"product": product}).data["productRating"]["count"] == 3
@@ -241,13 +247,16 @@ def test_staff_set_a_stage_by_hand_and_it_shows_in_the_history(api: Any, token_f
     assert answer.data["customerStageSet"]["journey"]["stage"] == "ADVOCACY"
     assert answer.data["customerStageSet"]["journey"]["history"][-1] == {"toStage": "ADVOCACY", "cause": "stage_set"}
     event = Journey.objects.get(user_id=anna.pk).events.get(kind="stage_set")
-    assert event.payload["note"] == "Wrote to us about the moka" and event.payload["by"].startswith("staff:")
+    assert event.payload["note"] == "Wrote to us about the moka"
+    assert event.payload["by"].startswith("staff:")
     looker = gid("CustomerJourney", Journey.objects.get(email="looker@example.com").pk)
     no_order = api(STAGE_SET, {"id": looker, "stage": "ADVOCACY"}, token=staff).data["customerStageSet"]
-    assert no_order["errors"] == [{"field": "stage", "code": "NOT_ALLOWED"}] and no_order["journey"]["stage"] == "CONSIDERATION"
+    assert no_order["errors"] == [{"field": "stage", "code": "NOT_ALLOWED"}]
+    assert no_order["journey"]["stage"] == "CONSIDERATION"
     assert api(STAGE_SET, {"id": journey_id, "stage": "PURCHASE", "note": "x" * 501}, token=staff).data[
         "customerStageSet"]["errors"] == [{"field": "note", "code": "INVALID"}]
     assert api(STAGE_SET, {"id": gid("CustomerJourney", 10**9), "stage": "PURCHASE"}, token=staff).data[
         "customerStageSet"]["errors"] == [{"field": "id", "code": "NOT_FOUND"}]
     refused = api(STAGE_SET, {"id": journey_id, "stage": "LAPSED"}, token=token_for(MANAGE_ORDERS, email="s2@example.com"))
-    assert refused.status == 403 and Journey.objects.get(user_id=anna.pk).stage == "advocacy"
+    assert refused.status == 403
+    assert Journey.objects.get(user_id=anna.pk).stage == "advocacy"

@@ -13,7 +13,7 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 def test_every_readme_example_validates() -> None:
     section = README.read_text().split("### The journey API (GraphQL)", 1)[1].split("\n### ", 1)[0]
-    blocks = re.findall(r"```graphql\n(.*?)```", section, flags=re.S)
+    blocks = re.findall(r"```graphql\n(.*?)```", section, flags=re.DOTALL)
     assert len(blocks) >= 7
     checked = 0
     for block in blocks:

@@ -7,7 +7,7 @@ from django.core.cache import cache
 from graphene import relay
 
 from saleor_journey.models import Journey, JourneyEvent
-from tests.graphql.conftest import Answer, token_for  # noqa: F401
+from tests.graphql.conftest import Answer
 
 TRACK = """mutation T($event: JourneyTrackEvent!, $email: String, $checkout: ID, $product: ID) {
   journeyTrack(event: $event, email: $email, checkout: $checkout, product: $product, channel: "it") {
@@ -49,7 +49,8 @@ def test_a_view_by_cart_joins_the_cart_s_journey(track: Any, make_checkout: Any)
     checkout = make_checkout(email="dario@example.com")
     get_plugins_manager(allow_replica=False).checkout_created(checkout)  # the hook records the cart
     answer = track(event="PRODUCT_VIEWED", checkout=relay.Node.to_global_id("Checkout", checkout.pk), product=PRODUCT)
-    assert answer["recorded"] is True and answer["errors"] == []
+    assert answer["recorded"] is True
+    assert answer["errors"] == []
     assert JourneyEvent.objects.filter(kind="product_viewed", journey__email="dario@example.com").count() == 1
     unknown = track(event="PRODUCT_VIEWED", checkout=relay.Node.to_global_id("Checkout", "0b7c7f5e-9f3a-4d7e-8a59-2f1c9e0f4a11"),
                     product=PRODUCT)
@@ -66,7 +67,9 @@ def test_a_view_by_cart_joins_the_cart_s_journey(track: Any, make_checkout: Any)
 ])
 def test_bad_input_records_nothing(track: Any, variables: dict[str, Any], field: str) -> None:
     answer = track(**variables)
-    assert answer["recorded"] is False and answer["errors"][0]["field"] == field and answer["errors"][0]["code"] == "INVALID"
+    assert answer["recorded"] is False
+    assert answer["errors"][0]["field"] == field
+    assert answer["errors"][0]["code"] == "INVALID"
     assert not JourneyEvent.objects.exists()
 
 
@@ -113,7 +116,8 @@ def test_an_anonymous_caller_cannot_move_a_customer_or_learn_their_stage(
     get_plugins_manager(allow_replica=False).customer_created(anna)
     view = {"event": "PRODUCT_VIEWED", "email": "anna@example.com", "product": PRODUCT}
     refused = api(TRACK, view).data["journeyTrack"]
-    assert refused["errors"][0]["code"] == "NOT_ALLOWED" and refused["stage"] is None
+    assert refused["errors"][0]["code"] == "NOT_ALLOWED"
+    assert refused["stage"] is None
     assert Journey.objects.get(user_id=anna.pk).stage == Stage.AWARENESS  # not moved, metadata untouched
     from saleor.core.jwt import create_access_token
 

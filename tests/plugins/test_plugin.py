@@ -34,7 +34,9 @@ def test_the_dashboard_form_lists_every_field_with_label_and_help(db: Any) -> No
     assert set(fields) == set(JourneyPlugin.CONFIG_STRUCTURE)
     assert fields["metadata_key"]["value"] == "journey.stage"
     for item in fields.values():
-        assert item["label"] and item["help_text"] and item["type"]
+        assert item["label"]
+        assert item["help_text"]
+        assert item["type"]
 
 
 def test_an_inactive_plugin_records_nothing(db: Any, make_order: Any) -> None:
@@ -73,7 +75,8 @@ def test_checkout_with_lines_moves_a_guest_to_consideration(manager: Any, make_c
     assert (journey.email, journey.stage) == ("anna@example.com", "consideration")
     event = journey.events.get()
     assert event.channel == "it"
-    assert event.payload["lines"] == 2 and len(event.payload["line_snapshot"]) == 2
+    assert event.payload["lines"] == 2
+    assert len(event.payload["line_snapshot"]) == 2
 
 
 def test_emptied_cart_is_recorded_as_such(manager: Any, make_checkout: Any) -> None:
@@ -155,7 +158,8 @@ def test_registration_adopts_the_guest_history(manager: Any, make_order: Any, ma
     user = make_user("ANNA@example.com")
     manager.customer_created(user)
     journey = Journey.objects.get()
-    assert journey.user_id == user.pk and journey.stage == "purchase"
+    assert journey.user_id == user.pk
+    assert journey.stage == "purchase"
     user.refresh_from_db()
     assert user.private_metadata == {"journey.stage": "purchase"}
 
@@ -272,7 +276,8 @@ def test_route_answers_when_active_and_404_when_not(client: Any, channel: Any) -
     assert client.get(f"/plugins/{PLUGIN_ID}/health/").status_code == 404  # legacy route skips Saleor's check
     activate_plugin()
     response = client.get(f"/plugins/global/{PLUGIN_ID}/health/")
-    assert response.status_code == 200 and response.json()["status"] == "ok"
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
     assert client.get(f"/plugins/channel/it/{PLUGIN_ID}/health/").status_code == 200
     assert client.get(f"/plugins/global/{PLUGIN_ID}/nothing-here/").status_code == 404
 
@@ -337,8 +342,8 @@ def test_erasure_also_removes_messages_and_consent_but_keeps_the_opt_out(manager
     from django.utils import timezone
 
     from saleor_journey.delivery import preferences
-    from saleor_journey.delivery.outbox import MessageSpec, schedule
     from saleor_journey.models import Consent, ScheduledMessage, Suppression
+    from saleor_journey.services.outbox import MessageSpec, schedule
 
     user = make_user("anna@example.com")
     manager.customer_created(user)
@@ -352,7 +357,8 @@ def test_erasure_also_removes_messages_and_consent_but_keeps_the_opt_out(manager
     user.delete()
     assert not ScheduledMessage.objects.exists()
     assert not Consent.objects.exists()
-    assert Suppression.objects.count() == 1 and preferences.is_suppressed("email", "anna@example.com")
+    assert Suppression.objects.count() == 1
+    assert preferences.is_suppressed("email", "anna@example.com")
     assert not Journey.objects.filter(user_id=user_pk).exists()
 
 
@@ -402,5 +408,7 @@ def test_system_check_warns_until_beat_has_registered_the_sweep(db: Any) -> None
 
     assert warned()
     every = IntervalSchedule.objects.create(every=30, period=IntervalSchedule.SECONDS)
-    PeriodicTask.objects.create(name="saleor-journey-dispatch", task="saleor_journey.dispatch_due_messages", interval=every)
+    from saleor_journey.tasks.dispatch import dispatch_due_messages
+
+    PeriodicTask.objects.create(name="saleor-journey-dispatch", task=dispatch_due_messages.name, interval=every)
     assert not warned()

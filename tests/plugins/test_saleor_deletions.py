@@ -102,8 +102,10 @@ def test_an_expired_checkouts_reminders_stop_at_send_time(
 
 @pytest.mark.django_db(transaction=True)
 def test_checkout_complete_costs_saleor_at_most_four_statements_of_ours(make_checkout: Any) -> None:
-    """Five order hooks fire at commit (order_created, order_paid, order_fully_paid, order_updated,
-    order_confirmed); the repeated payment costs nothing, the hooks we do not need are not defined."""
+    """Five order hooks fire at commit; the repeated payment costs nothing, the hooks we do not need are not defined.
+
+    The five are order_created, order_paid, order_fully_paid, order_updated and order_confirmed.
+    """
     from saleor.checkout.complete_checkout import complete_checkout
     from saleor.plugins.manager import get_plugins_manager
 
@@ -155,7 +157,8 @@ def test_an_expired_unpaid_order_is_taken_back_and_loses_its_credit(
     assert journey.stage == "consideration"  # she still had a cart, but no purchase stands
     assert not DeliveryEvent.objects.filter(kind="converted").exists()
     voided = JourneyEvent.objects.get(kind="order_voided")
-    assert voided.occurred_at == order.expired_at and voided.payload["status"] == "expired"
+    assert voided.occurred_at == order.expired_at
+    assert voided.payload["status"] == "expired"
 
 
 def test_bulk_imported_orders_are_history_and_start_no_message(esp: Any, twilio: Any, make_order: Any) -> None:

@@ -22,12 +22,12 @@ FUNNEL = "{ journeyFunnel(period: {gte: \"%s\"}) { stages { stage customers reac
 
 
 def bars(html: str) -> dict[str, int]:
-    """The funnel and rating bars as drawn: data key -> value."""
+    """Read the funnel and rating bars as drawn: data key -> value."""
     return {k: int(v) for k, v in re.findall(r'<g class="bar" data-key="([^"]+)" data-value="(\d+)"', html)}
 
 
 def row(html: str, table: str, key: str) -> list[str]:
-    """The cells of one row of a table, as text."""
+    """Return the cells of one row of a table, as text."""
     body = html.split(f'id="{table}"', 1)[1]
     found = re.search(rf'<tr data-key="{key}">(.*?)</tr>', body, re.DOTALL)
     assert found, f"no row {key} in {table}"
@@ -67,7 +67,8 @@ def test_the_report_shows_the_figures_the_api_gives(shop: Any, token_for: Any) -
         assert drawn[stage["stage"].lower()] == stage["customers"]
         assert row(html, "reached", stage["stage"].lower())[1] == str(stage["reached"])
     assert drawn["lapsed"] == api["lapsed"]
-    assert drawn["consideration"] == 1 and drawn["purchase"] == 1  # bruno still thinking, anna bought
+    assert drawn["consideration"] == 1
+    assert drawn["purchase"] == 1
     assert row(html, "flow-results", "abandoned_cart") == ["Abandoned cart", "2", "2", "0", "2", "1", "€59.90"]
     assert (drawn["5"], drawn["4"], drawn["3"], drawn["2"], drawn["1"]) == (1, 1, 0, 1, 0)
     assert 'id="reviews-received">3<' in html
@@ -80,23 +81,28 @@ def test_the_report_shows_the_figures_the_api_gives(shop: Any, token_for: Any) -
     assert row(italian, "flow-results", "abandoned_cart")[0] == "Carrello abbandonato"
     assert row(italian, "flow-results", "abandoned_cart")[-1] == "59,90\xa0€"
     browser_language = get(token, HTTP_ACCEPT_LANGUAGE="it-IT,it;q=0.9,en;q=0.5").content.decode()
-    assert '<html lang="it">' in browser_language and "Clienti per fase, oggi" in browser_language
+    assert '<html lang="it">' in browser_language
+    assert "Clienti per fase, oggi" in browser_language
 
 
 def test_each_section_needs_the_permission_the_api_asks_for(
     shop: Any, token_for: Any, app_token: Any  # noqa: F811
 ) -> None:
     customers_only = get(token_for(MANAGE_USERS, email="support@example.com")).content.decode()
-    assert 'id="funnel"' in customers_only and 'id="flow-results"' not in customers_only
+    assert 'id="funnel"' in customers_only
+    assert 'id="flow-results"' not in customers_only
     assert "need the MANAGE_ORDERS permission" in customers_only
     orders_only = get(token_for(MANAGE_ORDERS, email="finance@example.com")).content.decode()
-    assert 'id="flow-results"' in orders_only and 'id="funnel"' not in orders_only
+    assert 'id="flow-results"' in orders_only
+    assert 'id="funnel"' not in orders_only
     assert get(app_token(MANAGE_ORDERS)).status_code == 200
     assert get(token_for(email="intern@example.com")).status_code == 403
     assert get(token_for(MANAGE_USERS, MANAGE_ORDERS, staff=False, email="cliente@example.com")).status_code == 403
     assert get("not-a-valid-jwt-" * 4).status_code == 401
     anonymous = get()  # a browser that has not signed in: the sign-in form
-    assert anonymous.status_code == 200 and b'type="password"' in anonymous.content and b'id="funnel"' not in anonymous.content
+    assert anonymous.status_code == 200
+    assert b'type="password"' in anonymous.content
+    assert b'id="funnel"' not in anonymous.content
     assert get(token_for(MANAGE_USERS, email="a@example.com"), days="12").status_code == 400
     assert get(token_for(MANAGE_USERS, email="c@example.com"), days="3" * 5000).status_code == 400
     assert get(token_for(MANAGE_USERS, email="b@example.com"), channel="<script>").status_code == 400
@@ -110,15 +116,20 @@ def test_a_browser_signs_in_with_the_staff_account_and_out_again(shop: Any, make
     browser = Client()
 
     wrong = browser.post(REPORT, {"email": "owner@example.com", "password": "guess"}, REMOTE_ADDR="198.51.100.20")
-    assert wrong.status_code == 401 and "do not match" in wrong.content.decode()
+    assert wrong.status_code == 401
+    assert "do not match" in wrong.content.decode()
     assert "journey_report" not in wrong.cookies
     signed_in = browser.post(f"{REPORT}?days=7", {"email": "OWNER@example.com", "password": "correct horse battery staple"})
-    assert signed_in.status_code == 303 and signed_in["Location"] == f"{REPORT}?days=7&lang=en"
+    assert signed_in.status_code == 303
+    assert signed_in["Location"] == f"{REPORT}?days=7&lang=en"
     cookie = signed_in.cookies["journey_report"]
-    assert cookie["httponly"] and cookie["samesite"] == "Strict" and cookie["path"] == REPORT
+    assert cookie["httponly"]
+    assert cookie["samesite"] == "Strict"
+    assert cookie["path"] == REPORT
     assert cookie["secure"]  # the shop's public address is https
     page = get(client=browser, days="7")
-    assert page.status_code == 200 and bars(page.content.decode())["purchase"] == 1
+    assert page.status_code == 200
+    assert bars(page.content.decode())["purchase"] == 1
 
     owner.set_password("a new password")  # Saleor's passwordChange: the token key stays, the session must not
     owner.save(update_fields=["password"])
@@ -131,7 +142,8 @@ def test_a_browser_signs_in_with_the_staff_account_and_out_again(shop: Any, make
     assert b'type="password"' in get(client=browser).content
     browser.post(REPORT, {"email": "owner@example.com", "password": "a new password"})
     signed_out = browser.post(REPORT, {"action": "sign_out"})
-    assert signed_out.status_code == 303 and signed_out.cookies["journey_report"].value == ""
+    assert signed_out.status_code == 303
+    assert signed_out.cookies["journey_report"].value == ""
     assert b'type="password"' in get(client=browser).content
 
 
@@ -144,7 +156,8 @@ def test_sign_in_refuses_customers_forged_cookies_other_sites_and_guessing(make_
     assert browser.post(REPORT, {"email": "buyer@example.com", "password": "secret-secret"}).status_code == 401
     browser.cookies["journey_report"] = "eyJ1IjoxfQ:forged:signature"
     forged = get(client=browser)
-    assert b'type="password"' in forged.content and b'id="funnel"' not in forged.content
+    assert b'type="password"' in forged.content
+    assert b'id="funnel"' not in forged.content
     cross_site = Client().post(REPORT, {"email": "buyer@example.com", "password": "x"}, HTTP_ORIGIN="https://evil.example")
     assert cross_site.status_code == 403
     # Guesses at one account from many addresses (a botnet): ten, then the account's window is closed.
@@ -168,7 +181,8 @@ def test_one_address_waits_after_a_wrong_password_as_saleor_makes_it_wait(make_u
     first = Client().post(REPORT, {"email": "staff0@example.com", "password": "Summer2026!"}, REMOTE_ADDR="203.0.113.9")
     spray = [Client().post(REPORT, {"email": f"staff{i}@example.com", "password": "Summer2026!"},
                            REMOTE_ADDR="203.0.113.9").status_code for i in range(1, 6)]
-    assert first.status_code == 401 and spray == [429] * 5
+    assert first.status_code == 401
+    assert spray == [429] * 5
     assert Client().post(REPORT, {"email": "staff0@example.com", "password": "x"},
                          REMOTE_ADDR="198.51.100.7").status_code == 401  # others are not locked out
 
@@ -202,10 +216,13 @@ def test_a_shop_whose_staff_sign_in_only_with_sso_gets_no_password_sign_in(make_
     assert b'id="funnel"' in get(client=browser).content
     SiteSettings.objects.update(password_login_mode=mode)
     page = get(client=browser).content.decode()  # the password session ends with the setting
-    assert 'type="password"' not in page and "single sign-on" in page and 'id="funnel"' not in page
+    assert 'type="password"' not in page
+    assert "single sign-on" in page
+    assert 'id="funnel"' not in page
     refused = Client().post(REPORT, {"email": "owner@example.com", "password": "correct horse battery staple"},
                             REMOTE_ADDR="198.51.100.31")
-    assert refused.status_code == 403 and "journey_report" not in refused.cookies
+    assert refused.status_code == 403
+    assert "journey_report" not in refused.cookies
 
 
 def test_signing_out_ends_the_session_on_the_server_a_copied_cookie_opens_nothing(shop: Any, make_user: Any) -> None:
@@ -220,10 +237,13 @@ def test_signing_out_ends_the_session_on_the_server_a_copied_cookie_opens_nothin
         browser.post(REPORT, {"email": "owner@example.com", "password": "correct horse battery staple"})
     thief.cookies["journey_report"] = laptop.cookies["journey_report"].value  # copied off the laptop
     page = get(client=thief)
-    assert page.status_code == 200 and b'id="funnel"' in page.content and header_problems(dict(page.items())) == []
+    assert page.status_code == 200
+    assert b'id="funnel"' in page.content
+    assert header_problems(dict(page.items())) == []
 
     laptop.post(REPORT, {"action": "sign_out"})
 
-    assert b'type="password"' in get(client=thief).content and b'id="funnel"' not in get(client=thief).content
+    assert b'type="password"' in get(client=thief).content
+    assert b'id="funnel"' not in get(client=thief).content
     assert b'id="funnel"' in get(client=phone).content  # the other sign-in is its own session
     assert ReportSession.objects.count() == 1

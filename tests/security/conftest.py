@@ -14,8 +14,11 @@ from tests.hostile import BASE, Keys
 
 
 @pytest.fixture
-def shop(esp: Any, twilio: Any, channel: Any, make_message: Any, token_for: Any, make_order: Any,
-         make_variant: Any) -> Keys:
+def shop(
+    esp: Any, twilio: Any, channel: Any,
+    make_message: Any, token_for: Any,  # noqa: F811 - the fixtures imported above for pytest to find, passed in by name
+    make_order: Any, make_variant: Any,
+) -> Keys:
     activate_plugin(delivery_configuration(esp, twilio))
     gone = ScheduledMessage.objects.get(dedupe_key=make_message(recipient="gone@example.com").dedupe_key)
     kept = ScheduledMessage.objects.get(dedupe_key=make_message(recipient="kept@example.com").dedupe_key)

@@ -5,8 +5,19 @@ from typing import Any
 
 import pytest
 
-from tests.hostile import Keys, Probe, esp_probes, form_probes, graphql_probes, limit_probes, page_probes, problems
-from tests.hostile import send, snapshot, twilio_probes
+from tests.hostile import (
+    Keys,
+    Probe,
+    esp_probes,
+    form_probes,
+    graphql_probes,
+    limit_probes,
+    page_probes,
+    problems,
+    send,
+    snapshot,
+    twilio_probes,
+)
 
 FAMILIES = {
     "graphql": graphql_probes,

@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from saleor_journey.core.events import EventKind, EventSource, JourneyEvent, Subject
 from saleor_journey.core.rules import StagePolicy
 from saleor_journey.core.stages import Stage
-from saleor_journey.models import Journey, JourneyEvent as EventRow, StageTransition
+from saleor_journey.models import Journey, StageTransition
+from saleor_journey.models import JourneyEvent as EventRow
 from saleor_journey.plugins.plugin import stage_mirror
 from saleor_journey.services.recording import JourneyRecorder, StageMirror
 
@@ -33,7 +34,8 @@ def recorder() -> JourneyRecorder:
 
 def test_guest_order_creates_a_journey_in_purchase(recorder: JourneyRecorder, now: Any, db: Any) -> None:
     result = recorder.record(order_placed("1", now))
-    assert result.recorded and result.stage is Stage.PURCHASE
+    assert result.recorded
+    assert result.stage is Stage.PURCHASE
     journey = Journey.objects.get()
     assert (journey.email, journey.user_id, journey.stage) == ("anna@example.com", None, "purchase")
     assert list(journey.transitions.values_list("from_stage", "to_stage", "cause")) == [
@@ -44,16 +46,21 @@ def test_guest_order_creates_a_journey_in_purchase(recorder: JourneyRecorder, no
 def test_same_event_twice_is_one_event_and_one_stage_change(recorder: JourneyRecorder, now: Any, db: Any) -> None:
     first = recorder.record(order_placed("1", now))
     second = recorder.record(order_placed("1", now + timedelta(seconds=5)))
-    assert first.recorded and not second.recorded
+    assert first.recorded
+    assert not second.recorded
     assert EventRow.objects.count() == 1
     assert StageTransition.objects.count() == 1
     assert Journey.objects.get().state["orders_placed"] == 1
 
 
 def test_nothing_is_recorded_in_a_transaction_that_rolls_back(recorder: JourneyRecorder, now: Any, db: Any) -> None:
-    with pytest.raises(RuntimeError), transaction.atomic():
-        recorder.record(order_placed("1", now))
-        raise RuntimeError("Saleor's mutation failed after the hook")
+    def saleor_mutation() -> None:
+        with transaction.atomic():
+            recorder.record(order_placed("1", now))
+            raise RuntimeError("Saleor's mutation failed after the hook")
+
+    with pytest.raises(RuntimeError):
+        saleor_mutation()
     assert not Journey.objects.exists()
     assert not EventRow.objects.exists()
 
@@ -105,14 +112,16 @@ def test_guest_journey_is_adopted_when_the_account_appears(recorder: JourneyReco
         )
     )
     journey = Journey.objects.get()
-    assert journey.user_id == user.pk and journey.key == f"user:{user.pk}"
+    assert journey.user_id == user.pk
+    assert journey.key == f"user:{user.pk}"
     assert journey.stage == "purchase"
     user.refresh_from_db()
     assert user.private_metadata["journey.stage"] == "purchase"
     # A later guest checkout under the same address lands on the account's journey.
     recorder.record(order_placed("2", now + timedelta(days=3), email="anna@example.com"))
     journey.refresh_from_db()
-    assert Journey.objects.count() == 1 and journey.stage == "retention"
+    assert Journey.objects.count() == 1
+    assert journey.stage == "retention"
 
 
 def test_guest_journey_is_merged_when_the_user_takes_its_email(recorder: JourneyRecorder, now: Any, make_user: Any) -> None:
@@ -133,7 +142,8 @@ def test_guest_journey_is_merged_when_the_user_takes_its_email(recorder: Journey
     assert journey.stage == "retention"  # the guest's order counts for the account
     assert journey.events.count() == 3
     guest = Journey.objects.get(merged_into=journey)
-    assert guest.user_id is None and guest.events.count() == 0
+    assert guest.user_id is None
+    assert guest.events.count() == 0
 
 
 def test_an_event_about_nobody_is_not_recorded(recorder: JourneyRecorder, now: Any, db: Any) -> None:
@@ -173,7 +183,8 @@ def test_lapse_settles_without_an_event(now: Any, make_user: Any) -> None:
     result = recorder.settle(journey_id, "lapse_check")
     assert result.stage is Stage.LAPSED
     transition = StageTransition.objects.get(to_stage="lapsed")
-    assert transition.at == now + timedelta(days=30) and transition.event is None
+    assert transition.at == now + timedelta(days=30)
+    assert transition.event is None
     user.refresh_from_db()
     assert user.private_metadata["journey.stage"] == "lapsed"
 

@@ -6,10 +6,9 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from saleor_journey.delivery.outbox import MessageSpec, schedule
 from saleor_journey.models import ScheduledMessage
-from tests.conftest import activate_plugin
-from tests.conftest import delivery_configuration
+from saleor_journey.services.outbox import MessageSpec, schedule
+from tests.conftest import activate_plugin, delivery_configuration
 from tests.worker import celery_beat, celery_worker, wait_for
 
 
@@ -31,5 +30,6 @@ def test_beat_and_worker_send_every_due_message_once(esp: Any, twilio: Any, chan
         assert wait_for(lambda: ScheduledMessage.objects.filter(state="sent").count() == 30, timeout=40.0)
         time.sleep(2)  # a few more sweeps: nothing is sent twice, nothing early
     recipients = [r.body["To"] for r in esp.received]
-    assert len(recipients) == 30 and len(set(recipients)) == 30
+    assert len(recipients) == 30
+    assert len(set(recipients)) == 30
     assert ScheduledMessage.objects.get(dedupe_key=later.dedupe_key).state == "pending"

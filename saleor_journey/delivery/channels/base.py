@@ -1,6 +1,7 @@
 """What every channel takes and returns."""
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,3 +27,11 @@ class Receipt:
 
     provider: str
     provider_message_id: str | None
+
+
+class Channel(Protocol):
+    """A way out to people: email, SMS or WhatsApp."""
+
+    name: str
+
+    def send(self, outgoing: Outgoing) -> Receipt: ...

@@ -14,6 +14,7 @@ from typing import Any
 import requests
 from anymail.exceptions import AnymailAPIError, AnymailError, AnymailRecipientsRefused
 from anymail.message import AnymailMessage
+
 from ...config import DeliverySettings
 from ...exceptions import DeliveryNotConfigured, PermanentSendError, TransientSendError
 from . import esp
@@ -32,7 +33,7 @@ class EmailChannel:
         self._connection: Any = None
 
     def connection(self) -> Any:
-        """The backend for the whole batch; raise DeliveryNotConfigured (before any provider call)."""
+        """Return the backend for the whole batch; raise DeliveryNotConfigured (before any provider call)."""
         if self._connection is None:
             try:
                 self._connection = esp.open_connection(self.settings)

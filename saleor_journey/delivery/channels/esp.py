@@ -71,13 +71,13 @@ class EmailNotConfigured(ImproperlyConfigured):
 
 
 def esp_options(delivery: DeliverySettings) -> dict[str, Any]:
-    """The options field as a dict (validated by ``config``)."""
+    """Return the options field as a dict (validated by ``config``)."""
     raw = delivery.email_esp_options
     return json.loads(raw) if raw else {}
 
 
 def connection_kwargs(delivery: DeliverySettings) -> tuple[str, dict[str, Any]]:
-    """The backend path and the keywords anymail reads, for the configured ESP; raise EmailNotConfigured."""
+    """Return the backend path and the keywords anymail reads, for the configured ESP; raise EmailNotConfigured."""
     name = delivery.email_esp
     if not name:
         return _saleor_backend(), {}
@@ -122,7 +122,7 @@ def _saleor_backend() -> str:
 
 
 def open_connection(delivery: DeliverySettings) -> Any:
-    """A backend instance for the configuration (no network yet); raise EmailNotConfigured."""
+    """Return a backend instance for the configuration (no network yet); raise EmailNotConfigured."""
     path, kwargs = connection_kwargs(delivery)
     try:
         import_string(path)

@@ -31,8 +31,9 @@ from ...core.identity import redact
 from ...exceptions import ForgedCallbackError
 from ...models import DeliveryEvent, MessageState, ScheduledMessage
 from ...routes import ESP_TRACKING, plugin_url
+from ...services import outbox
 from ...web import UNSTORABLE, body_size
-from .. import outbox, preferences
+from .. import preferences
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ class TrackingNotConfigured(ForgedCallbackError):
 
 
 def tracking_view(delivery: DeliverySettings, url: str | None) -> Any:
-    """The configured ESP's anymail tracking view, with its secrets; raise TrackingNotConfigured."""
+    """Return the configured ESP's anymail tracking view, with its secrets; raise TrackingNotConfigured."""
     spec = TRACKING.get(delivery.email_esp or "")
     if spec is None:
         raise TrackingNotConfigured(f"no tracking webhook for email provider {delivery.email_esp!r}")
@@ -159,7 +160,7 @@ SOFT_BOUNCE: dict[str, Any] = {
 
 
 def _temporary(event: AnymailTrackingEvent, esp_name: str) -> bool:
-    """A bounce the provider itself does not treat as final (a full mailbox): recorded, but the address stays."""
+    """Detect a bounce the provider itself does not treat as final (a full mailbox): recorded, but the address stays."""
     soft = SOFT_BOUNCE.get(esp_name.lower().replace(" ", "_"))  # anymail's display name, e.g. "Amazon SES"
     if event.event_type != "bounced" or soft is None or not isinstance(event.esp_event, dict):
         return False
@@ -167,8 +168,11 @@ def _temporary(event: AnymailTrackingEvent, esp_name: str) -> bool:
 
 
 def _our_message(event: AnymailTrackingEvent) -> ScheduledMessage | None:
-    """The message an event is about: by the id we put in its metadata (ASCII digits only), else by the
-    provider's message id; None for anything else, whatever it holds."""
+    """Find the message an event is about.
+
+    By the id we put in its metadata (ASCII digits only), else by the provider's message id; None for anything
+    else, whatever it holds.
+    """
     metadata = event.metadata if isinstance(event.metadata, dict) else {}
     ours = metadata.get("journey_message_id")
     if isinstance(ours, str) and MESSAGE_ID.fullmatch(ours):
@@ -182,7 +186,7 @@ def _our_message(event: AnymailTrackingEvent) -> ScheduledMessage | None:
 
 
 def _storable(text: Any, limit: int) -> str:
-    """Provider text as we keep it: at most ``limit`` characters, without what PostgreSQL cannot store."""
+    """Return provider text as we keep it: at most ``limit`` characters, without what PostgreSQL cannot store."""
     return UNSTORABLE.sub("", str(text or ""))[:limit]
 
 

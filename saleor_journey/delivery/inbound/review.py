@@ -33,7 +33,7 @@ def _page(lang: str, context: dict[str, Any], status: int = 200) -> HttpResponse
 
 
 def _origin(url: str | None) -> str | None:
-    """The scheme and host of the product picture (Saleor's thumbnail route), for the page's CSP."""
+    """Return the scheme and host of the product picture (Saleor's thumbnail route), for the page's CSP."""
     if not url:
         return None
     parts = urlsplit(url)

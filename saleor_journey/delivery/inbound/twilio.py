@@ -18,8 +18,9 @@ from ...config import JourneySettings
 from ...exceptions import ForgedCallbackError, PermanentSendError
 from ...models import DeliveryEvent, MessageChannel, MessageState, ScheduledMessage
 from ...routes import TWILIO_INBOUND, TWILIO_STATUS, plugin_url
+from ...services import outbox
 from ...web import read_form
-from .. import outbox, preferences
+from .. import preferences
 from ..addresses import normalise_phone
 from ..channels.twilio import OPT_OUT_CODES
 
@@ -36,7 +37,7 @@ STATUS = re.compile(r"[a-z_]{1,30}")
 
 
 def _verified_params(request: HttpRequest, path: str, settings: JourneySettings) -> dict[str, str]:
-    """The callback's form, once its size, type and Twilio signature are checked (in that order)."""
+    """Return the callback's form, once its size, type and Twilio signature are checked (in that order)."""
     delivery = settings.delivery
     if request.method != "POST":
         raise ForgedCallbackError("POST only", status=405)

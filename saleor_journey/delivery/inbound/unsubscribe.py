@@ -14,7 +14,8 @@ from ... import clock as journey_clock
 from ...config import JourneySettings
 from ...exceptions import ForgedCallbackError
 from ...models import Consent, DeliveryEvent, MessageState, ScheduledMessage
-from .. import outbox, preferences, rendering
+from ...services import outbox
+from .. import preferences, rendering
 from ..tokens import read_unsubscribe_token
 
 logger = logging.getLogger(__name__)

@@ -12,12 +12,12 @@ from typing import Any
 import graphene
 
 from ...core.identity import normalise_email
+from ...core.requestor import Permission
 from ...delivery import preferences
 from ...delivery.addresses import address_hash, normalise_phone
 from ...delivery.tokens import read_unsubscribe_token
 from ...exceptions import PermanentSendError
 from ...models import Consent, MessageChannel, ScheduledMessage, Suppression
-from ..requestor import Permission
 from ..types import ChannelConsent
 from .base import JourneyError, error
 
@@ -64,10 +64,11 @@ class ConsentUpdate(graphene.Mutation):
                                "shop.", "granted")
             address, source = message.recipient, "api:link"
         else:
-            address = _address(channel, email, phone)
-            if address is None:
+            given = _address(channel, email, phone)
+            if given is None:
                 field = "email" if channel == MessageChannel.EMAIL else "phone"
                 return refused("invalid", f"Give a valid {field} for the {channel} channel.", field)
+            address = given
             if who.can(Permission.MANAGE_USERS):
                 source = f"api:{who.kind}:{who.app_id or who.user_id}"
             elif who.kind == "customer" and channel == MessageChannel.EMAIL and address == normalise_email(who.email):

@@ -6,9 +6,9 @@ import graphene
 
 from ... import clock as journey_clock
 from ...core.flows import FLOWS
+from ...core.requestor import Permission
 from ...services import flood
 from ..queries import require
-from ..requestor import Permission
 from .base import JourneyError, error
 
 

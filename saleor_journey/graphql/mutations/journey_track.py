@@ -14,6 +14,7 @@ The stage comes back only to them. The channel must be one of the shop's.
 import base64
 import binascii
 import uuid
+from enum import StrEnum
 from typing import Any
 
 import graphene
@@ -21,11 +22,11 @@ import graphene
 from ... import clock as journey_clock
 from ...core.events import EventKind, JourneyEvent, Subject
 from ...core.identity import normalise_email
+from ...core.requestor import Permission
 from ...models import Journey
 from ...services import ratelimit
 from ..errors import InvalidInput
 from ..queries import pk_from
-from ..requestor import Permission
 from ..types import JourneyStageEnum
 from .base import JourneyError, error
 
@@ -34,9 +35,12 @@ PER_ADDRESS_PER_MINUTE = 60
 PER_PERSON_PER_HOUR = 30
 
 
-class JourneyTrackEvent(graphene.Enum):
+class TrackEvent(StrEnum):
     NEWSLETTER_SIGNUP = "newsletter_signup"
     PRODUCT_VIEWED = "product_viewed"
+
+
+JourneyTrackEvent = graphene.Enum("JourneyTrackEvent", [(e.name, e.value) for e in TrackEvent])
 
 
 def _checkout_token(raw: str) -> str:
@@ -81,9 +85,9 @@ class JourneyTrack(graphene.Mutation):
             product_pk = pk_from(product, "Product", "product") if product else None
         except InvalidInput as exc:
             return refused("invalid", exc.message, exc.field)
-        if event == JourneyTrackEvent.NEWSLETTER_SIGNUP.value and address is None:
+        if event == TrackEvent.NEWSLETTER_SIGNUP and address is None:
             return refused("invalid", "A newsletter sign-up needs an email.", "email")
-        if event == JourneyTrackEvent.PRODUCT_VIEWED.value and product_pk is None:
+        if event == TrackEvent.PRODUCT_VIEWED and product_pk is None:
             return refused("invalid", "A product view needs a product.", "product")
         if address is None and token is None:
             return refused("invalid", "Say who: pass email or checkout.", "email")
@@ -92,7 +96,7 @@ class JourneyTrack(graphene.Mutation):
         trusted = context.requestor.can(Permission.MANAGE_USERS) or (
             context.requestor.kind == "customer" and address is not None
             and address == normalise_email(context.requestor.email))
-        if (event == JourneyTrackEvent.PRODUCT_VIEWED.value and address is not None and not trusted
+        if (event == TrackEvent.PRODUCT_VIEWED and address is not None and not trusted
                 and has_account(address)):
             return refused("not_allowed", "This address has an account: sign in, or pass the cart's checkout ID.",
                            "email")
@@ -100,7 +104,7 @@ class JourneyTrack(graphene.Mutation):
         if not ratelimit.allowed(f"journey-track:person:{who}", PER_PERSON_PER_HOUR, 3600):
             return refused("not_allowed", "Too many events for this person; try again later.")
         now = journey_clock.now()
-        if event == JourneyTrackEvent.NEWSLETTER_SIGNUP.value:
+        if event == TrackEvent.NEWSLETTER_SIGNUP:
             kind, dedupe, payload = EventKind.NEWSLETTER_SIGNUP, f"newsletter:{address}", {}
         else:
             hour = now.strftime("%Y-%m-%dT%H")

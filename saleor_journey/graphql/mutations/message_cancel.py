@@ -5,11 +5,11 @@ from typing import Any
 import graphene
 
 from ... import clock as journey_clock
+from ...core.requestor import Permission
 from ...models import MessageState, ScheduledMessage
 from .. import types
 from ..errors import InvalidInput
 from ..queries import pk_from, require
-from ..requestor import Permission
 from .base import JourneyError, error
 
 #: Only these can still be stopped; a message being sent belongs to the sender.

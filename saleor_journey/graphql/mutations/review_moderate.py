@@ -4,11 +4,11 @@ from typing import Any
 
 import graphene
 
+from ...core.requestor import Permission
 from ...models import ProductReview
 from .. import types
 from ..errors import InvalidInput
 from ..queries import pk_from, require
-from ..requestor import Permission
 from .base import JourneyError, error
 
 

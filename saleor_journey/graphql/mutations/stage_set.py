@@ -12,13 +12,13 @@ import graphene
 
 from ... import clock as journey_clock
 from ...core.events import EventKind, JourneyEvent, Subject
+from ...core.requestor import Permission
 from ...core.rules import JourneyState
 from ...core.stages import BUYER_STAGES, Stage
 from ...models import Journey
 from .. import types
 from ..errors import InvalidInput
 from ..queries import pk_from, require
-from ..requestor import Permission
 from .base import JourneyError, error
 
 NOTE_MAX = 500

@@ -1,5 +1,7 @@
-"""Mirror of ``saleor/urls.py``: the plugin routes (lines 23-38; ``plugin_id`` is ``[.0-9A-Za-z_\\-]+``) and the
-thumbnail route (line 41) product images are served through."""
+r"""Mirror of ``saleor/urls.py``: the plugin routes and the thumbnail route product images are served through.
+
+The plugin routes are lines 23-38 (``plugin_id`` is ``[.0-9A-Za-z_\-]+``); the thumbnail route is line 41.
+"""
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import re_path

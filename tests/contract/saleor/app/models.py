@@ -31,7 +31,7 @@ class App(models.Model):
         return value in self.granted_permissions
 
     def create_token(self) -> str:
-        """A new 30-character token for this app (Saleor shows it once, at creation)."""
+        """Make a new 30-character token for this app (Saleor shows it once, at creation)."""
         raw = secrets.token_urlsafe(30)[:30]
         AppToken.objects.create(app=self, auth_token=make_password(raw), token_last_4=raw[-4:])
         return raw
@@ -47,7 +47,7 @@ class AppToken(models.Model):
 
 
 def app_by_token(raw_token: str) -> App | None:
-    """What ``AppByTokenLoader`` (graphql/app/dataloaders/app.py) resolves: an active, not removed app."""
+    """Resolve the app as ``AppByTokenLoader`` (graphql/app/dataloaders/app.py) does: an active, not removed app."""
     for token in AppToken.objects.filter(token_last_4=raw_token[-4:]).select_related("app"):
         if check_password(raw_token, token.auth_token):
             app = token.app

@@ -13,8 +13,8 @@ from typing import Any
 import jwt
 
 from ..account.models import User
-from .auth import get_token_from_request
 from ..permission.enums import AccountPermissions, OrderPermissions, ProductPermissions
+from .auth import get_token_from_request
 from .jwt import JWT_ACCESS_TYPE, JWT_THIRDPARTY_ACCESS_TYPE, PERMISSIONS_FIELD, is_saleor_token, jwt_decode
 
 PERMISSIONS_BY_NAME = {p.name: p.value for enum in (AccountPermissions, OrderPermissions, ProductPermissions) for p in enum}

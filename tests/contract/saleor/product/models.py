@@ -16,9 +16,11 @@ class ProductVariant(models.Model):
 
 
 class ProductMedia(models.Model):
-    """Mirror of ProductMedia (product/models.py:577): ``image`` (an ImageField in Saleor; a FileField here,
-    the same ``.url`` API without Pillow), ``alt``, ``type`` (IMAGE, or VIDEO with an ``external_url`` and
-    no image), ordered by ``sort_order``. ``to_remove`` is marked DEPRECATED in 3.23 (line 597)."""
+    """Mirror of ProductMedia (product/models.py:577): ``image``, ``alt``, ``type``, ordered by ``sort_order``.
+
+    ``image`` is an ImageField in Saleor; a FileField here, the same ``.url`` API without Pillow. ``type`` is IMAGE,
+    or VIDEO with an ``external_url`` and no image. ``to_remove`` is marked DEPRECATED in 3.23 (line 597).
+    """
 
     product = models.ForeignKey(Product, related_name="media", on_delete=models.CASCADE, null=True, blank=True)
     image = models.FileField(upload_to="products", blank=True, null=True)
@@ -43,9 +45,11 @@ class ProductVariantChannelListing(models.Model):
 
 
 class ProductChannelListing(models.Model):
-    """Mirror of ProductChannelListing (product/models.py:309, a PublishableModel, core/models.py:63): whether a
-    product is published in a channel (``is_published`` and ``published_at`` not in the future) and from when it
-    can be bought (``available_for_purchase_at``; null: not available)."""
+    """Mirror of ProductChannelListing (product/models.py:309, a PublishableModel, core/models.py:63).
+
+    It says whether a product is published in a channel (``is_published`` and ``published_at`` not in the future)
+    and from when it can be bought (``available_for_purchase_at``; null: not available).
+    """
 
     product = models.ForeignKey(Product, related_name="channel_listings", on_delete=models.CASCADE)
     channel = models.ForeignKey("channel.Channel", related_name="product_listings", on_delete=models.CASCADE)

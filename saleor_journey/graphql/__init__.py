@@ -1,0 +1,1 @@
+"""The GraphQL API: schema, queries, mutations, limits and the view that serves it."""

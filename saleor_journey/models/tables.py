@@ -1,0 +1,15 @@
+"""The plugin's table names, for the statements written in SQL: one name per table, the same everywhere."""
+
+from .delivery import Consent, DeliveryEvent, RecipientCap, ScheduledMessage, Suppression
+from .journey import Journey, JourneyEvent, StageTransition
+from .reviews import ProductReview
+
+JOURNEYS = Journey._meta.db_table
+JOURNEY_EVENTS = JourneyEvent._meta.db_table
+STAGE_TRANSITIONS = StageTransition._meta.db_table
+MESSAGES = ScheduledMessage._meta.db_table
+DELIVERY_EVENTS = DeliveryEvent._meta.db_table
+CONSENTS = Consent._meta.db_table
+SUPPRESSIONS = Suppression._meta.db_table
+RECIPIENT_CAPS = RecipientCap._meta.db_table
+REVIEWS = ProductReview._meta.db_table

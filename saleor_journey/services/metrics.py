@@ -1,0 +1,133 @@
+"""What the flows did over a period, from the precomputed daily figures: read by the API and the report.
+
+Counts are by the UTC day things happened: a message counts on the day it
+was sent, a conversion when the order was recorded, a review when it was
+written. A channel narrows messages and conversions to that Saleor channel;
+reviews carry no channel and are counted for the whole shop.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from ..core.flows import ABANDONED_CART, FLOWS
+from ..core.stages import Stage
+from . import flood
+from .figures import Figures
+
+#: The order of the funnel; lapsed is reported beside it.
+FUNNEL = (Stage.AWARENESS, Stage.CONSIDERATION, Stage.PURCHASE, Stage.RETENTION, Stage.ADVOCACY)
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    currency: str
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class FlowResult:
+    flow: str
+    triggered: int
+    sent: int
+    suppressed: int
+    cancelled: int
+    converted: int
+    revenue: list[Money]
+    paused: bool
+    paused_reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelDelivery:
+    channel: str
+    sent: int
+    delivered: int
+    opened: int
+    clicked: int
+    bounced: int
+    complained: int
+    failed: int
+
+
+@dataclass(frozen=True, slots=True)
+class Metrics:
+    period_start: datetime
+    period_end: datetime
+    as_of: datetime
+    abandoned_carts: int
+    reminders_sent: int
+    carts_recovered: int
+    recovery_rate: float | None
+    recovered_revenue: list[Money]
+    review_requests_sent: int
+    reviews_received: int
+    review_rate: float | None
+    average_rating: float | None
+    promoter_share: float | None
+    flows: list[FlowResult]
+    delivery: list[ChannelDelivery]
+
+
+def _rate(part: Decimal | int, whole: Decimal | int) -> float | None:
+    return round(float(part) / float(whole), 4) if whole else None
+
+
+def _money(amounts: dict[str, Decimal]) -> list[Money]:
+    return [Money(currency, amount) for currency, amount in sorted(amounts.items())]
+
+
+def funnel_steps(figures: Figures) -> list[tuple[Stage, int, int, float | None]]:
+    """Per funnel stage: customers in it now, customers who reached it in the period, and the share of the stage before."""
+    steps: list[tuple[Stage, int, int, float | None]] = []
+    previous = None
+    for stage in FUNNEL:
+        reached = int(figures.get(f"entered:{stage.value}"))
+        rate: float | None = None if not previous else round(reached / previous, 4)
+        steps.append((stage, figures.stage_counts.get(stage.value, 0), reached, rate))
+        previous = reached
+    return steps
+
+
+def promoter_rating(settings: Any) -> int:
+    """Return the lowest rating that counts as a promoter: the configured advocacy rating (default 4)."""
+    return settings.policy.advocacy_min_rating if settings is not None else 4
+
+
+def compute(figures: Figures, start: datetime, end: datetime, promoter_rating: int) -> Metrics:
+    """Compute the metrics from a period's figures (services/figures.py, stored or live)."""
+    count = lambda name: int(figures.get(name))  # noqa: E731 - a short local reader
+    pauses = flood.current_pauses()
+    flows = [
+        FlowResult(flow=flow, triggered=count(f"started:{flow}"), sent=count(f"sent:{flow}"),
+                   suppressed=count(f"suppressed:{flow}"), cancelled=count(f"cancelled:{flow}"),
+                   converted=count(f"converted:{flow}"), revenue=_money(figures.named(f"revenue:{flow}:")),
+                   paused=flow in pauses, paused_reason=pauses.get(flow))
+        for flow in FLOWS
+    ]
+    ratings = {int(r): int(n) for r, n in figures.named("reviews:").items()}
+    reviews = sum(ratings.values())
+    requests = count("requests_sent")
+    per_channel: dict[str, dict[str, int]] = defaultdict(dict)
+    for channel, n in figures.named("sent_via:").items():
+        per_channel[channel]["sent"] = int(n)
+    for key, n in figures.named("delivery:").items():
+        channel, kind = key.split(":", 1)
+        per_channel[channel][kind] = int(n)
+    abandoned = count(f"abandoned:{ABANDONED_CART}")
+    recovered = count(f"converted:{ABANDONED_CART}")
+    return Metrics(
+        period_start=start, period_end=end, as_of=figures.as_of,
+        abandoned_carts=abandoned, reminders_sent=count(f"sent:{ABANDONED_CART}"),
+        carts_recovered=recovered, recovery_rate=_rate(recovered, abandoned),
+        recovered_revenue=_money(figures.named(f"revenue:{ABANDONED_CART}:")),
+        review_requests_sent=requests, reviews_received=reviews, review_rate=_rate(reviews, requests),
+        average_rating=round(sum(r * n for r, n in ratings.items()) / reviews, 2) if reviews else None,
+        promoter_share=_rate(sum(n for r, n in ratings.items() if r >= promoter_rating), reviews),
+        flows=flows,
+        delivery=[ChannelDelivery(channel=c, **{k: kinds.get(k, 0) for k in (
+            "sent", "delivered", "opened", "clicked", "bounced", "complained", "failed")})
+            for c, kinds in sorted(per_channel.items())],
+    )
