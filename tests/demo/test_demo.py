@@ -9,6 +9,9 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
+
+from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -96,15 +99,24 @@ def test_the_demo_replays_a_shop_prints_the_funnel_and_serves_its_pages(tmp_path
     assert not list(tmp_path.glob("pgdata/postmaster.pid"))
 
 
+def database_url(name: str) -> str:
+    """Return the URL of a database on the suite's PostgreSQL (a TCP address, or a socket directory)."""
+    host, port = os.environ.get("POSTGRES_HOST", "127.0.0.1"), os.environ.get("POSTGRES_PORT", "5432")
+    user = os.environ.get("POSTGRES_USER", "postgres")
+    if host.startswith("/"):
+        return f"postgresql://{user}@/{name}?host={quote(host, safe='')}&port={port}"
+    return f"postgresql://{user}@{host}:{port}/{name}"
+
+
 def test_with_a_database_url_and_a_broker_the_demo_sends_through_a_celery_worker(tmp_path: Path) -> None:
-    process = demo(tmp_path, "--no-serve", "--days", "7",
-                   DATABASE_URL="postgresql://postgres@127.0.0.1:5432/journey_demo_test",
-                   CELERY_BROKER_URL="redis://127.0.0.1:6379/11")
+    broker = urlunsplit(urlsplit(settings.CELERY_BROKER_URL)._replace(path="/11"))  # the suite's Redis
+    process = demo(tmp_path, "--no-serve", "--days", "7", DATABASE_URL=database_url("journey_demo_test"),
+                   CELERY_BROKER_URL=broker)
     output, _ = process.communicate(timeout=300)
     assert process.returncode == 0, output
     assert "embedded PostgreSQL" not in output
     assert "database journey_demo_test created" in output
-    assert "Celery worker started on redis://127.0.0.1:6379/11" in output
+    assert f"Celery worker started on {broker}" in output
     sent = {flow: int(n) for flow, n in re.findall(r"^  (\w+) +started +\d+ +sent +(\d+)", output, re.MULTILINE)}
     assert sent["abandoned_cart"] > 0, output
     assert sent["welcome"] > 0, output
@@ -114,7 +126,7 @@ def test_with_a_database_url_and_a_broker_the_demo_sends_through_a_celery_worker
 
 
 def test_the_demo_refuses_to_recreate_a_database_it_did_not_make(tmp_path: Path) -> None:
-    process = demo(tmp_path, "--no-serve", DATABASE_URL="postgresql://postgres@127.0.0.1:5432/postgres")
+    process = demo(tmp_path, "--no-serve", DATABASE_URL=database_url("postgres"))
     output, _ = process.communicate(timeout=120)
     assert process.returncode != 0
     assert "the demo only recreates databases named journey_demo*" in output

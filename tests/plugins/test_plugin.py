@@ -2,6 +2,7 @@
 
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
@@ -314,7 +315,8 @@ def test_hooks_open_no_network_connection(manager: Any, make_checkout: Any, make
         manager.fulfillment_created(fulfillment)
         manager.order_fulfilled(order)
         hooks_connects = list(_SOCKET_CONNECTS)
-        socket.create_connection(("127.0.0.1", 6379), timeout=5).close()  # the watcher does see connections
+        broker = urlsplit(settings.CELERY_BROKER_URL)
+        socket.create_connection((broker.hostname, broker.port), timeout=5).close()  # the watcher does see them
     finally:
         _WATCHING = False
     assert hooks_connects == []
