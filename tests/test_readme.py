@@ -61,6 +61,14 @@ def check(words: list[str]) -> None:
     elif first == "curl":
         assert shutil.which("curl"), "curl is not installed"
         assert any(w.endswith("/plugins/global/saleor.journey/graphql/") for w in rest)
+    elif first == "cd":
+        assert (ROOT / rest[0]).is_dir(), f"no folder {rest[0]}"
+    elif first == "django-admin":
+        from django.core.management import load_command_class
+
+        assert rest[0] in ("makemessages", "compilemessages")
+        command = load_command_class("django.core", rest[0])
+        command.create_parser("django-admin", rest[0]).parse_args(rest[1:])  # exits on an unknown option
     else:
         raise AssertionError(f"the README runs {first!r}; teach tests/test_readme.py how to check it")
 

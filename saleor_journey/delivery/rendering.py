@@ -1,10 +1,17 @@
-"""Rendering messages from Django templates, per language, overridable by the shop.
+"""Rendering messages from Django templates, translated through the plugin's gettext catalogs.
 
-Templates live under ``saleor_journey/messages/<flow>/<step>.<lang>.<part>``
-with parts ``subject.txt``, ``txt``, ``html`` (email) and ``sms.txt`` (SMS and
-WhatsApp). A shop overrides any of them by putting a file of the same name
-under the directory set in the plugin's ``template_dir``; it is searched
-first. The language falls back from the customer's to the channel's to English.
+Each message has one template per part under
+``saleor_journey/messages/<flow>/<step>.<part>``, with parts ``subject.txt``,
+``txt``, ``html`` (email) and ``sms.txt`` (SMS and WhatsApp); their words are
+translated through ``saleor_journey/locale/<lang>/LC_MESSAGES/django.po``
+(context ``journey``), so a language is one catalog. The language falls back
+from the customer's to the channel's to English, taking the first the plugin
+has a catalog for.
+
+A shop may still keep its own wording in the directory set in the plugin's
+``template_dir``: a file ``<flow>/<step>.<lang>.<part>`` there is used as it
+is for that language (also for a language the plugin does not translate), and
+a file ``<flow>/<step>.<part>`` replaces the plugin's template in every language.
 """
 
 from dataclasses import dataclass
@@ -12,10 +19,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from django.template import Context, Engine, TemplateDoesNotExist
+from django.template import Context, Engine, Template, TemplateDoesNotExist
+from django.utils import translation
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 FALLBACK_LANGUAGE = "en"
+#: The languages the plugin's catalogs translate its messages and pages into.
+LANGUAGES = ("en", "it", "de", "fr", "es")
+#: A message's parts: (field of ``Rendered``, template suffix).
+PARTS = (("subject", "subject.txt"), ("text", "txt"), ("html", "html"), ("short", "sms.txt"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +43,7 @@ class Rendered:
 def _engine(override_dir: str | None) -> Engine:
     dirs = [override_dir] if override_dir else []
     return Engine(dirs=[*dirs, str(PACKAGE_TEMPLATES)], autoescape=True, debug=False,
-                  builtins=["saleor_journey.delivery.money"])
+                  builtins=["saleor_journey.delivery.money"], libraries={"i18n": "django.templatetags.i18n"})
 
 
 def languages(*preferred: str | None) -> list[str]:
@@ -48,17 +60,30 @@ def render(flow: str, step: str, context: dict[str, Any], langs: list[str], over
     """Render every part the templates provide, in the first language that has the step."""
     engine = _engine(override_dir)
     for lang in langs:
+        names = [f"saleor_journey/messages/{flow}/{step}.{lang}."]  # a shop's own wording in that language
+        if lang in LANGUAGES:
+            names.append(f"saleor_journey/messages/{flow}/{step}.")  # the plugin's, translated
         parts: dict[str, str] = {}
-        for part, ext in (("subject", "subject.txt"), ("text", "txt"), ("html", "html"), ("short", "sms.txt")):
-            try:
-                template = engine.get_template(f"saleor_journey/messages/{flow}/{step}.{lang}.{ext}")
-            except TemplateDoesNotExist:
-                continue
-            parts[part] = template.render(Context({**context, "language": lang}, autoescape=ext == "html")).strip()
+        with translation.override(lang):
+            for part, ext in PARTS:
+                template = _first(engine, [name + ext for name in names])
+                if template is not None:
+                    values = Context({**context, "language": lang}, autoescape=ext == "html")
+                    parts[part] = template.render(values).strip()
         if parts:
             parts["subject"] = " ".join(parts.get("subject", "").split())
             return Rendered(language=lang, **parts)
     raise TemplateDoesNotExist(f"no template for {flow}/{step} in {', '.join(langs)}")
+
+
+def _first(engine: Engine, names: list[str]) -> Template | None:
+    """Return the first of ``names`` that exists (the shop's directory is searched before the plugin's)."""
+    for name in names:
+        try:
+            return engine.get_template(name)
+        except TemplateDoesNotExist:
+            continue
+    return None
 
 
 def render_page(name: str, lang: str, context: dict[str, Any]) -> str:

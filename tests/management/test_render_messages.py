@@ -1,4 +1,4 @@
-"""The rendering command writes every message of every flow in both languages."""
+"""The rendering command writes every message of every flow in every language the plugin translates."""
 
 from io import StringIO
 from pathlib import Path
@@ -6,19 +6,24 @@ from pathlib import Path
 from django.core.management import call_command
 
 from saleor_journey.core.flows import FlowSettings
+from saleor_journey.delivery.rendering import LANGUAGES
 
 
-def test_every_step_of_every_flow_in_italian_and_english(tmp_path: Path) -> None:
+def test_every_step_of_every_flow_in_every_language(tmp_path: Path) -> None:
     call_command("journey_render_messages", "--out", str(tmp_path), stdout=StringIO())
     files = {p.name for p in tmp_path.iterdir()}
     settings = FlowSettings()
     for flow in ("abandoned_cart", "post_purchase", "review_request", "win_back"):
         for step in settings.steps(flow):
-            for lang in ("it", "en"):
+            for lang in LANGUAGES:
                 suffix = ".sms.txt" if step.channel == "sms" else ".html"
                 assert f"{flow}.{step.name}.{lang}{suffix}" in files
-    for lang in ("it", "en"):
+    for lang in LANGUAGES:
         assert f"welcome.email.{lang}.html" in files
+    # Each language reads differently: the first reminder's subject is its own in every one of them.
+    subjects = {lang: (tmp_path / f"abandoned_cart.reminder_1.{lang}.txt").read_text().splitlines()[0]
+                for lang in LANGUAGES}
+    assert len(set(subjects.values())) == len(LANGUAGES), subjects
     cart = (tmp_path / "abandoned_cart.reminder_1.it.html").read_text()
     assert "Caffè in grani" in cart
     assert 'alt="Caffè in grani"' in cart

@@ -8,8 +8,6 @@ from django.core.management.base import BaseCommand, CommandParser
 from ...core.flows import FLOWS, FlowSettings
 from ...delivery import rendering
 
-LANGUAGES = ("it", "en")
-
 SAMPLE = {
     "shop_name": "Bottega Esempio",
     "unsubscribe_url": "https://api.shop.example.com/plugins/global/saleor.journey/unsubscribe/SAMPLE/",
@@ -29,7 +27,7 @@ SAMPLE = {
 
 
 class Command(BaseCommand):
-    help = "Render every message of every flow in Italian and English with sample data, to files."
+    help = "Render every message of every flow in every language the plugin translates, with sample data, to files."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--out", default="rendered-messages", help="Directory to write into (created).")
@@ -44,7 +42,7 @@ class Command(BaseCommand):
             steps = everything.steps(flow) if flow != "welcome" else ()
             names = [s.name for s in steps] or (["email"] if flow == "welcome" else [])
             for step in names:
-                for lang in LANGUAGES:
+                for lang in rendering.LANGUAGES:
                     rendered = rendering.render(flow, step, SAMPLE, [lang], options["template_dir"])
                     if rendered.language != lang:
                         raise SystemExit(f"{flow}/{step} has no {lang} template")
