@@ -17,8 +17,8 @@ from saleor_journey.delivery.rendering import LANGUAGES
 
 PACKAGE = Path(__file__).resolve().parent.parent / "saleor_journey"
 TEMPLATES = PACKAGE / "templates" / "saleor_journey"
-#: Translated so far: the messages (the pages and the report still have a template per language).
-TRANSLATED = [TEMPLATES / "messages"]
+#: Python modules with translated words (the report's labels).
+PYTHON = [PACKAGE / "report" / "labels.py"]
 CONTEXT = "journey"
 
 
@@ -26,15 +26,18 @@ def template_strings() -> dict[tuple[str, str], set[str]]:
     """Return every (context, msgid) the templates translate, with the templates that use it."""
     found: dict[tuple[str, str], set[str]] = {}
     keywords = {"gettext": None, "pgettext": ((1, "c"), 2), "ngettext": (1, 2), "npgettext": ((1, "c"), 2, 3)}
-    for path in sorted(p for folder in TRANSLATED for p in folder.rglob("*")):
-        if not path.is_file() or path.suffix not in {".html", ".txt"}:
+    for path in [*sorted(TEMPLATES.rglob("*")), *PYTHON]:
+        if not path.is_file() or path.suffix not in {".html", ".txt", ".py"}:
             continue
-        code = templatize(path.read_text(encoding="utf-8"), origin=str(path))
+        source = path.read_text(encoding="utf-8")
+        if "gettext" not in source and "translate" not in source:
+            continue  # nothing to translate (the API explorer: a page for developers, in English)
+        code = source if path.suffix == ".py" else templatize(source, origin=str(path))
         for _line, _function, message, _comments in extract_python(io.BytesIO(code.encode()), keywords, [], {}):
             if isinstance(message, tuple) and len(message) >= 2 and message[0] == CONTEXT:
-                found.setdefault((CONTEXT, message[1]), set()).add(str(path.relative_to(TEMPLATES)))
+                found.setdefault((CONTEXT, message[1]), set()).add(path.name)
             elif isinstance(message, str) or (isinstance(message, tuple) and message[0] != CONTEXT):
-                found.setdefault(("(no context)", str(message)), set()).add(str(path.relative_to(TEMPLATES)))
+                found.setdefault(("(no context)", str(message)), set()).add(path.name)
     return found
 
 
@@ -78,3 +81,9 @@ def test_the_compiled_catalog_is_current(lang: str) -> None:
 
     current = {(text(m.context), text(m.id)): text(m.string) for m in compiled if m.id}
     assert current == catalog(lang), f"{lang}: django.mo is out of date; run compilemessages (README, Languages)"
+
+
+def test_one_template_per_message_and_page_no_language_twins() -> None:
+    twins = [str(p.relative_to(TEMPLATES)) for p in TEMPLATES.rglob("*")
+             if p.is_file() and any(f".{lang}." in p.name for lang in LANGUAGES)]
+    assert twins == []

@@ -56,6 +56,11 @@ def languages(*preferred: str | None) -> list[str]:
     return chosen
 
 
+def translated(langs: list[str]) -> str:
+    """Return the first of ``langs`` the plugin's catalogs translate, else English (for its pages)."""
+    return next((lang for lang in langs if lang in LANGUAGES), FALLBACK_LANGUAGE)
+
+
 def render(flow: str, step: str, context: dict[str, Any], langs: list[str], override_dir: str | None) -> Rendered:
     """Render every part the templates provide, in the first language that has the step."""
     engine = _engine(override_dir)
@@ -87,10 +92,8 @@ def _first(engine: Engine, names: list[str]) -> Template | None:
 
 
 def render_page(name: str, lang: str, context: dict[str, Any]) -> str:
-    """One of the plugin's own pages (``saleor_journey/pages/<name>.<lang>.html``), English when missing."""
-    engine = _engine(None)
-    try:
-        template = engine.get_template(f"saleor_journey/pages/{name}.{lang}.html")
-    except TemplateDoesNotExist:
-        template = engine.get_template(f"saleor_journey/pages/{name}.{FALLBACK_LANGUAGE}.html")
-    return template.render(Context({**context, "language": lang}))
+    """Render one of the plugin's own pages (``saleor_journey/pages/<name>.html``) in ``lang`` (English without a catalog)."""
+    lang = lang if lang in LANGUAGES else FALLBACK_LANGUAGE
+    with translation.override(lang):
+        return _engine(None).get_template(f"saleor_journey/pages/{name}.html").render(
+            Context({**context, "language": lang}))

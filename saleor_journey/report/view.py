@@ -30,7 +30,7 @@ from ..routes import PLUGIN_ID, REPORT
 from ..services import figures, flood, metrics, ratelimit
 from ..web import read_form
 from . import charts
-from .labels import LABELS, language_of
+from .labels import LANGUAGE_NAMES, labels, language_of
 
 PERIODS = (7, 30, 90, 365)
 DEFAULT_DAYS = 30
@@ -75,28 +75,29 @@ def handle(
     if request.method not in ("GET", "HEAD"):
         return HttpResponse(status=405, headers={"Allow": "GET, POST"})
     if query is None:
-        return _page("report_message", "en", {"message": LABELS["en"]["bad_query"]}, status=400)
+        return _page("report_message", "en", {"message": labels("en")["bad_query"]}, status=400)
     try:
         requestor = identify(request)
     except AuthenticationFailed:
-        return _page("report_message", query.lang, {"message": LABELS[query.lang]["bad_token"]}, status=401)
+        return _page("report_message", query.lang, {"message": labels(query.lang)["bad_token"]}, status=401)
     if not requestor.authenticated:
         requestor = sessions.requestor(request.COOKIES.get(sessions.cookie))
     if not requestor.authenticated:  # a browser that has not signed in yet: the form, as any page
         return _sign_in_page(query, request.path, error=None, status=200, available=sessions.available())
     may_see_customers, may_see_orders = requestor.can(Permission.MANAGE_USERS), requestor.can(Permission.MANAGE_ORDERS)
     if not (may_see_customers or may_see_orders):
-        return _page("report_message", query.lang, {"message": LABELS[query.lang]["forbidden"]}, status=403)
+        return _page("report_message", query.lang, {"message": labels(query.lang)["forbidden"]}, status=403)
     context = report(query, may_see_customers, may_see_orders, settings)
     context.update(path=request.path, signed_in_by_cookie=not request.headers.get("Authorization"),
                    periods=[(d, query.url(request.path, days=d), d == query.days) for d in PERIODS],
-                   other_lang=query.url(request.path, lang="it" if query.lang == "en" else "en"))
+                   languages=[(code, name, query.url(request.path, lang=code))
+                              for code, name in LANGUAGE_NAMES.items() if code != query.lang])
     return _page("report", query.lang, context)
 
 
 def report(query: Query, customers: bool, orders: bool, settings: Any = None) -> dict[str, Any]:
     """Everything the page shows, from the same figures as journeyFunnel and journeyMetrics."""
-    t = LABELS[query.lang]
+    t = labels(query.lang)
     now = journey_clock.now()
     last = now.astimezone(UTC).date()
     first = last - timedelta(days=query.days - 1)
@@ -171,7 +172,7 @@ def _post(request: HttpRequest, sessions: Sessions, query: Query | None, setting
     query = query or Query(DEFAULT_DAYS, None, "en")
     origin = request.headers.get("Origin")
     if origin and urlsplit(origin).netloc != request.get_host():
-        return _page("report_message", query.lang, {"message": LABELS[query.lang]["forbidden"]}, status=403)
+        return _page("report_message", query.lang, {"message": labels(query.lang)["forbidden"]}, status=403)
     form = read_form(request)
     target = query.url(request.path)
     if form.get("action") == "resume_flow":
@@ -188,12 +189,12 @@ def _post(request: HttpRequest, sessions: Sessions, query: Query | None, setting
     client = ratelimit.client_address(request)
     if not (ratelimit.allowed(f"journey-report-sign-in:account:{email}", SIGN_IN_ATTEMPTS, 900)
             and ratelimit.allowed(f"journey-report-sign-in:address:{client}", SIGN_IN_ATTEMPTS_PER_ADDRESS, 900)):
-        return _sign_in_page(query, request.path, error=LABELS[query.lang]["too_many"], status=429)
+        return _sign_in_page(query, request.path, error=labels(query.lang)["too_many"], status=429)
     value, why = sessions.sign_in(request, email, password) if email and password else (None, "refused")
     if why == "throttled":
-        return _sign_in_page(query, request.path, error=LABELS[query.lang]["too_many"], status=429)
+        return _sign_in_page(query, request.path, error=labels(query.lang)["too_many"], status=429)
     if value is None:
-        return _sign_in_page(query, request.path, error=LABELS[query.lang]["wrong_credentials"], status=401)
+        return _sign_in_page(query, request.path, error=labels(query.lang)["wrong_credentials"], status=401)
     response = HttpResponseRedirect(target, status=303)
     response.set_cookie(sessions.cookie, value, max_age=sessions.max_age, path=PAGE_PATH,
                         secure=request.is_secure() or _public_https(settings), httponly=True, samesite="Strict")
@@ -204,10 +205,10 @@ def _resume_flow(request: HttpRequest, form: Any, sessions: Sessions, query: Que
     """Staff confirm a paused flow may send again (the button next to the flood guard's notice)."""
     requestor = sessions.requestor(request.COOKIES.get(sessions.cookie))
     if not requestor.can(Permission.MANAGE_USERS):
-        return _page("report_message", query.lang, {"message": LABELS[query.lang]["forbidden"]}, status=403)
+        return _page("report_message", query.lang, {"message": labels(query.lang)["forbidden"]}, status=403)
     flow = form.get("flow", "")
     if flow not in FLOWS:
-        return _page("report_message", query.lang, {"message": LABELS[query.lang]["bad_query"]}, status=400)
+        return _page("report_message", query.lang, {"message": labels(query.lang)["bad_query"]}, status=400)
     flood.resume(flow, f"staff:{requestor.user_id}", journey_clock.now())
     return HttpResponseRedirect(target, status=303)
 
@@ -227,7 +228,7 @@ def _sign_in_page(query: Query | None, path: str, error: str | None, status: int
 
 def _page(name: str, lang: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
     nonce = secrets.token_urlsafe(16)
-    context = {"t": LABELS[lang], **context, "nonce": nonce}
+    context = {"t": labels(lang), **context, "nonce": nonce}
     response = HttpResponse(rendering.render_page(name, lang, context), status=status,
                             content_type="text/html; charset=utf-8")
     response["Content-Security-Policy"] = (

@@ -49,6 +49,22 @@ def test_get_only_shows_a_confirmation_page(client: Any, configured: Any, make_m
     assert snapshot() == before
 
 
+@pytest.mark.parametrize("lang", ["de", "fr", "es", "en"])
+def test_the_unsubscribe_page_speaks_the_customers_language(
+    client: Any, configured: Any, make_message: Any, lang: str
+) -> None:
+    from django.utils.html import escape
+    from django.utils.translation import override, pgettext
+
+    message = message_row(make_message, language=lang)
+    page = client.get(f"{BASE}/unsubscribe/{unsubscribe_token(message.pk)}/").content.decode()
+    assert f'<html lang="{lang}">' in page
+    with override(lang):
+        question = pgettext("journey", "Unsubscribe?")
+    assert f"<h1>{escape(question)}</h1>" in page
+    assert (question == "Unsubscribe?") == (lang == "en")
+
+
 def test_one_click_post_unsubscribes_and_cancels_pending_marketing(client: Any, configured: Any, make_message: Any) -> None:
     message = message_row(make_message)
     pending = message_row(make_message)

@@ -83,6 +83,21 @@ def test_the_report_shows_the_figures_the_api_gives(shop: Any, token_for: Any) -
     browser_language = get(token, HTTP_ACCEPT_LANGUAGE="it-IT,it;q=0.9,en;q=0.5").content.decode()
     assert '<html lang="it">' in browser_language
     assert "Clienti per fase, oggi" in browser_language
+    # Every language the plugin translates: its own words, and links to the other four by their own names.
+    from django.utils.html import escape
+
+    from saleor_journey.report.labels import LANGUAGE_NAMES, labels
+
+    titles = set()
+    for lang in LANGUAGE_NAMES:
+        page = get(token, lang=lang).content.decode()
+        assert f'<html lang="{lang}">' in page
+        title = labels(lang)["title"]
+        assert f"<h1>{escape(title)}</h1>" in page
+        titles.add(title)
+        links = re.findall(r'hreflang="(\w+)">([^<]+)</a>', page)
+        assert links == [(code, own) for code, own in LANGUAGE_NAMES.items() if code != lang]
+    assert len(titles) == len(LANGUAGE_NAMES)  # none falls back to English
 
 
 def test_each_section_needs_the_permission_the_api_asks_for(

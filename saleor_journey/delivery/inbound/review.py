@@ -45,24 +45,25 @@ def handle(request: HttpRequest, rest: str, settings: JourneySettings, record: A
     claims = read_review_token(token)
     if claims is None:
         raise ForgedCallbackError("This review link is not valid or has expired.", status=400)
-    lang = rendering.languages(claims.get("l"), settings.for_channel(claims.get("c")).language)[0]
+    langs = rendering.languages(claims.get("l"), settings.for_channel(claims.get("c")).language)
+    lang = langs[0]  # the review's language: the customer's
     already = reviews.already_reviewed(claims)
     base = {"shop_name": settings.for_channel(claims.get("c")).sender_name or "", "product": claims.get("n", ""),
             "variant": claims.get("vn", ""), "image": claims.get("img") if _origin(claims.get("img")) else None}
     if request.method in ("GET", "HEAD"):
-        return _page(lang, {**base, "done": already})
+        return _page(rendering.translated(langs), {**base, "done": already})
     if request.method != "POST":
         return HttpResponse(status=405, headers={"Allow": "GET, POST"})
     if not reviews.attempt_allowed(token, ratelimit.client_address(request)):
         return HttpResponse("Too many attempts; try again later.", status=429, content_type="text/plain")
     form = read_form(request)
     if already:
-        return _page(lang, {**base, "done": True})
+        return _page(rendering.translated(langs), {**base, "done": True})
     title, text = form.get("title", ""), form.get("text", "")
     try:
         review = reviews.clean(form.get("rating", ""), title, text)
     except reviews.InvalidReview as exc:
         kept = {"title": title.strip()[:reviews.TITLE_MAX], "text": text.strip()[:reviews.TEXT_MAX]}
-        return _page(lang, {**base, "errors": exc.fields, **kept}, status=400)
+        return _page(rendering.translated(langs), {**base, "errors": exc.fields, **kept}, status=400)
     reviews.submit(claims, review, lang, settings, record)
-    return _page(lang, {**base, "done": True, "thanks": True})
+    return _page(rendering.translated(langs), {**base, "done": True, "thanks": True})

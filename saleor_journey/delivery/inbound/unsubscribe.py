@@ -28,7 +28,7 @@ def handle(request: HttpRequest, rest: str, settings: JourneySettings) -> HttpRe
     message = ScheduledMessage.objects.filter(pk=message_id).first() if message_id is not None else None
     if message is None:
         raise ForgedCallbackError("This unsubscribe link is not valid.", status=400)
-    lang = rendering.languages(message.language, settings.for_channel(message.channel_slug).language)[0]
+    lang = rendering.translated(rendering.languages(message.language, settings.for_channel(message.channel_slug).language))
     if request.method == "POST":
         _unsubscribe(message)
         done = True
