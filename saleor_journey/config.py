@@ -57,6 +57,7 @@ class DeliverySettings:
     email_marketing_policy: str = "opt_out"
     consent_metadata_key: str = "journey.consent"
     template_dir: str | None = None
+    message_texts: str | None = None  # the owner's own words per step and language (JSON, checked: see owner_texts)
     review_alert_email: str | None = None  # low reviews and paused flows are reported here
     flood_ceiling: int = 500
     dashboard_url: str | None = None  # Saleor Dashboard, for links to orders in staff alerts  # sequences a flow may start in an hour before the flood guard looks; 0: off
@@ -187,6 +188,7 @@ def _delivery_settings(values: Mapping[str, Any]) -> DeliverySettings:
         email_marketing_policy=policy,
         consent_metadata_key=_text(values, "consent_metadata_key") or "journey.consent",
         template_dir=_text(values, "template_dir"),
+        message_texts=_message_texts(values),
         review_alert_email=_text(values, "review_alert_email"),
         flood_ceiling=_positive_int(values, "flood_ceiling", 500),
         dashboard_url=_url(values, "dashboard_url"),
@@ -313,3 +315,75 @@ def _channel_settings(raw: Any) -> dict[str, ChannelSettings]:
                 )
         result[str(slug)] = ChannelSettings(**{k: (str(v) if v is not None else None) for k, v in entry.items()})
     return result
+
+
+#: What an owner may write for a message, by the step's channel.
+OWNER_PARTS = {"email": ("subject", "heading", "body"), "sms": ("sms",), "whatsapp": ("sms",)}
+#: The variables an owner's text may use, per flow (the README lists them with what they hold).
+OWNER_VARIABLES = {
+    "abandoned_cart": ("shop_name", "action_url", "voucher"),
+    "post_purchase": ("shop_name", "action_url", "number"),
+    "review_request": ("shop_name", "number"),
+    "win_back": ("shop_name", "action_url", "voucher"),
+    "welcome": ("shop_name", "action_url"),
+}
+#: Languages an owner may write for: the ones the plugin translates (a step is then never half in another language).
+OWNER_LANGUAGES = ("en", "it", "de", "fr", "es")
+OWNER_TEXT_LIMIT = 2000
+
+
+def _owner_steps() -> dict[str, str]:
+    """Return every step an owner may reword, ``<flow>/<step>``, with its channel."""
+    every = FlowSettings()
+    steps = {f"{flow}/{step.name}": step.channel for flow in OWNER_VARIABLES for step in every.steps(flow)}
+    steps.setdefault("welcome/email", "email")
+    return steps
+
+
+def _message_texts(values: Mapping[str, Any]) -> str | None:
+    """Check the owner's texts and return them as canonical JSON; raise ConfigurationError naming where and why.
+
+    ``{"abandoned_cart/reminder_1": {"it": {"subject": "...", "heading": "...", "body": "..."}}}``: per step and
+    language, any of the parts its channel has. A text is plain words with ``{{ variable }}`` from the
+    flow's list; no tags, no filters.
+    """
+    from django.template.base import Lexer, TokenType
+
+    raw = (values.get("message_texts") or "").strip()
+    if not raw:
+        return None
+    name = "message_texts"
+    try:
+        texts = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ConfigurationError(name, f"is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+    if not isinstance(texts, dict):
+        raise ConfigurationError(name, 'must be a JSON object such as {"abandoned_cart/reminder_1": {"it": {"subject": "..."}}}')
+    steps = _owner_steps()
+    for key, languages in texts.items():
+        if key not in steps:
+            raise ConfigurationError(name, f"{key!r} is not a message; use one of {', '.join(sorted(steps))}")
+        if not isinstance(languages, dict):
+            raise ConfigurationError(name, f"{key}: must be an object keyed by language, e.g. {{\"it\": {{...}}}}")
+        flow = key.split("/", 1)[0]
+        allowed = OWNER_VARIABLES[flow]
+        parts = OWNER_PARTS[steps[key]]
+        for lang, words in languages.items():
+            if lang not in OWNER_LANGUAGES:
+                raise ConfigurationError(name, f"{key}: {lang!r} is not one of the languages {', '.join(OWNER_LANGUAGES)}")
+            if not isinstance(words, dict):
+                raise ConfigurationError(name, f"{key} {lang}: must be an object of {', '.join(parts)}")
+            for part, text in words.items():
+                where = f"{key} {lang} {part}"
+                if part not in parts:
+                    raise ConfigurationError(name, f"{key} {lang}: {part!r} is not a part of this message; use {', '.join(parts)}")
+                if not isinstance(text, str) or len(text) > OWNER_TEXT_LIMIT:
+                    raise ConfigurationError(name, f"{where}: must be text of at most {OWNER_TEXT_LIMIT} characters")
+                for token in Lexer(text).tokenize():
+                    if token.token_type == TokenType.BLOCK:
+                        raise ConfigurationError(name, f"{where}, line {token.lineno}: tags such as {{% {token.contents} %}} are not allowed; write words and {{{{ variable }}}} only")
+                    if token.token_type == TokenType.VAR and token.contents.strip() not in allowed:
+                        raise ConfigurationError(name, f"{where}, line {token.lineno}: {{{{ {token.contents.strip()} }}}} is not available here; use {', '.join('{{ ' + v + ' }}' for v in allowed)}")
+                if part in ("subject", "heading", "sms") and "\n" in text.strip():
+                    raise ConfigurationError(name, f"{where}: must be one line")
+    return json.dumps(texts, sort_keys=True, ensure_ascii=False)

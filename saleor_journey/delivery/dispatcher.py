@@ -423,7 +423,8 @@ class Dispatcher:
         context = {**message.context, **flow_hooks.extra_context(message), "shop_name": shop_name,
                    "unsubscribe_url": unsubscribe}
         langs = rendering.languages(message.language, channel_settings.language)
-        rendered = rendering.render(message.flow, message.step, context, langs, delivery.template_dir)
+        rendered = rendering.render(message.flow, message.step, context, langs, delivery.template_dir,
+                                    delivery.message_texts)
         if message.channel == MessageChannel.EMAIL:
             headers = {"X-Journey-Message": str(message.pk)}
             if unsubscribe:

@@ -14,6 +14,7 @@ is for that language (also for a language the plugin does not translate), and
 a file ``<flow>/<step>.<part>`` replaces the plugin's template in every language.
 """
 
+import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -61,10 +62,19 @@ def translated(langs: list[str]) -> str:
     return next((lang for lang in langs if lang in LANGUAGES), FALLBACK_LANGUAGE)
 
 
-def render(flow: str, step: str, context: dict[str, Any], langs: list[str], override_dir: str | None) -> Rendered:
-    """Render every part the templates provide, in the first language that has the step."""
+def render(
+    flow: str, step: str, context: dict[str, Any], langs: list[str], override_dir: str | None, texts: str | None = None
+) -> Rendered:
+    """Render every part the templates provide, in the first language that has the step.
+
+    ``texts`` is the owner's own wording (the configuration's checked JSON, ``config._message_texts``): a
+    subject or SMS replaces the template's, a heading or body goes where the template's stand.
+    """
     engine = _engine(override_dir)
+    owner_texts = _owner_texts(texts).get(f"{flow}/{step}", {})
     for lang in langs:
+        own = owner_texts.get(lang, {})
+        context = {**context, "custom": {part: _fill(own[part], context) for part in ("heading", "body") if own.get(part)}}
         names = [f"saleor_journey/messages/{flow}/{step}.{lang}."]  # a shop's own wording in that language
         if lang in LANGUAGES:
             names.append(f"saleor_journey/messages/{flow}/{step}.")  # the plugin's, translated
@@ -76,9 +86,22 @@ def render(flow: str, step: str, context: dict[str, Any], langs: list[str], over
                     values = Context({**context, "language": lang}, autoescape=ext == "html")
                     parts[part] = template.render(values).strip()
         if parts:
+            for part, field in (("subject", "subject"), ("sms", "short")):
+                if own.get(part) and field in parts:
+                    parts[field] = _fill(own[part], context)
             parts["subject"] = " ".join(parts.get("subject", "").split())
             return Rendered(language=lang, **parts)
     raise TemplateDoesNotExist(f"no template for {flow}/{step} in {', '.join(langs)}")
+
+
+@lru_cache(maxsize=8)
+def _owner_texts(texts: str | None) -> dict[str, dict[str, dict[str, str]]]:
+    return json.loads(texts) if texts else {}
+
+
+def _fill(text: str, context: dict[str, Any]) -> str:
+    """Return an owner's text with its ``{{ variables }}`` filled in (plain text; the message escapes it in HTML)."""
+    return _engine(None).from_string(text).render(Context(context, autoescape=False)).strip()
 
 
 def _first(engine: Engine, names: list[str]) -> Template | None:

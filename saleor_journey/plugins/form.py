@@ -42,6 +42,7 @@ DEFAULT_CONFIGURATION: list[dict[str, Any]] = [
     {"name": "frequency_cap_days", "value": "7"},
     {"name": "consent_metadata_key", "value": "journey.consent"},
     {"name": "template_dir", "value": ""},
+    {"name": "message_texts", "value": ""},
     {"name": "abandoned_cart_enabled", "value": True},
     {"name": "abandoned_cart_delays", "value": "1h,24h,72h"},
     {"name": "abandoned_cart_voucher", "value": ""},
@@ -210,6 +211,15 @@ CONFIG_STRUCTURE = {
         "help_text": 'Metadata key on checkouts and customers with consent answers, e.g. '
         '{"email": true, "sms": false}.',
         "label": "Consent metadata key",
+    },
+    "message_texts": {
+        "type": ConfigurationTypeField.MULTILINE,
+        "help_text": "Your own words for a message, per step and language; what you leave out stays the built-in "
+        "translated text. JSON, e.g. {\"abandoned_cart/reminder_1\": {\"it\": {\"subject\": \"Il carrello ti "
+        "aspetta\", \"heading\": \"Ciao!\", \"body\": \"Da {{ shop_name }} abbiamo tenuto tutto da parte.\"}}}. "
+        "Email steps take subject, heading and body; SMS steps take sms. Words and {{ variables }} only "
+        "(the README lists them per message); the report's Messages page shows the result.",
+        "label": "Message texts",
     },
     "template_dir": {
         "type": ConfigurationTypeField.STRING,
