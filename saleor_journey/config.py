@@ -332,8 +332,8 @@ OWNER_LANGUAGES = ("en", "it", "de", "fr", "es")
 OWNER_TEXT_LIMIT = 2000
 
 
-def _owner_steps() -> dict[str, str]:
-    """Return every step an owner may reword, ``<flow>/<step>``, with its channel."""
+def message_steps() -> dict[str, str]:
+    """Return every step a customer may receive, ``<flow>/<step>``, with its channel (all flows, all steps)."""
     every = FlowSettings()
     steps = {f"{flow}/{step.name}": step.channel for flow in OWNER_VARIABLES for step in every.steps(flow)}
     steps.setdefault("welcome/email", "email")
@@ -359,7 +359,7 @@ def _message_texts(values: Mapping[str, Any]) -> str | None:
         raise ConfigurationError(name, f"is not valid JSON: {exc.msg} at line {exc.lineno}") from None
     if not isinstance(texts, dict):
         raise ConfigurationError(name, 'must be a JSON object such as {"abandoned_cart/reminder_1": {"it": {"subject": "..."}}}')
-    steps = _owner_steps()
+    steps = message_steps()
     for key, languages in texts.items():
         if key not in steps:
             raise ConfigurationError(name, f"{key!r} is not a message; use one of {', '.join(sorted(steps))}")

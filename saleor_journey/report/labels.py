@@ -56,6 +56,19 @@ def labels(lang: str) -> dict[str, Any]:
                 "journey", "Flow results, reviews and delivery need the MANAGE_ORDERS permission."
             ),
             "sign_out": pgettext("journey", "Sign out"),
+            "messages": pgettext("journey", "Messages"),
+            "messages_help": pgettext(
+                "journey",
+                "Every message customers may receive, with sample data, as it would be sent today, your own texts "
+                "(the “Message texts” field) included. A test goes to your own email address and counts in no figure.",
+            ),
+            "message_language": pgettext("journey", "Message language"),
+            "subject": pgettext("journey", "Subject"),
+            "html_part": pgettext("journey", "Open the HTML part"),
+            "send_test": pgettext("journey", "Send me a test"),
+            "test_sent": pgettext("journey", "A test was sent to %(email)s."),
+            "test_failed": pgettext("journey", "The test could not be sent: %(reason)s"),
+            "back_to_report": pgettext("journey", "Back to the report"),
             "sign_in_title": pgettext("journey", "Sign in to the customer journey report"),
             "sign_in_help": pgettext(
                 "journey",

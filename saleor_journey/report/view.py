@@ -7,7 +7,8 @@ with a Saleor staff email and password (a signed cookie, see
 MANAGE_USERS, flow results, reviews and delivery MANAGE_ORDERS, as in the
 API; a section the viewer may not see is left out with a note. Query
 parameters: ``days`` (7, 30, 90 or 365; default 30), ``channel`` (a channel
-slug), ``lang`` (en or it; default from Accept-Language).
+slug), ``lang`` (en, it, de, fr or es; default from Accept-Language); ``view=messages`` shows the
+Messages page (``mlang``: the messages' language), ``view=preview&key=<flow>/<step>`` one HTML part.
 """
 
 import re
@@ -22,6 +23,7 @@ from babel.numbers import format_currency, format_decimal, format_percent
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from .. import clock as journey_clock
+from ..config import message_steps
 from ..core.flows import FLOWS
 from ..core.requestor import AuthenticationFailed, Permission, Requestor
 from ..core.stages import Stage
@@ -29,7 +31,7 @@ from ..delivery import rendering
 from ..routes import PLUGIN_ID, REPORT
 from ..services import figures, flood, metrics, ratelimit
 from ..web import read_form
-from . import charts
+from . import charts, messages
 from .labels import LANGUAGE_NAMES, labels, language_of
 
 PERIODS = (7, 30, 90, 365)
@@ -87,11 +89,17 @@ def handle(
     may_see_customers, may_see_orders = requestor.can(Permission.MANAGE_USERS), requestor.can(Permission.MANAGE_ORDERS)
     if not (may_see_customers or may_see_orders):
         return _page("report_message", query.lang, {"message": labels(query.lang)["forbidden"]}, status=403)
+    view = request.GET.get("view")
+    if view == "messages":
+        return _messages_page(request, query, settings, requestor)
+    if view == "preview":
+        return _message_preview(request, query, settings)
     context = report(query, may_see_customers, may_see_orders, settings)
     context.update(path=request.path, signed_in_by_cookie=not request.headers.get("Authorization"),
                    periods=[(d, query.url(request.path, days=d), d == query.days) for d in PERIODS],
                    languages=[(code, name, query.url(request.path, lang=code))
-                              for code, name in LANGUAGE_NAMES.items() if code != query.lang])
+                              for code, name in LANGUAGE_NAMES.items() if code != query.lang],
+                   messages_url=query.url(request.path, view="messages"))
     return _page("report", query.lang, context)
 
 
@@ -177,6 +185,8 @@ def _post(request: HttpRequest, sessions: Sessions, query: Query | None, setting
     target = query.url(request.path)
     if form.get("action") == "resume_flow":
         return _resume_flow(request, form, sessions, query, target)
+    if form.get("action") == "send_test":
+        return _send_test(request, form, sessions, query, settings)
     if form.get("action") == "sign_out":
         sessions.sign_out(request.COOKIES.get(sessions.cookie))
         response = HttpResponseRedirect(target, status=303)
@@ -240,3 +250,63 @@ def _page(name: str, lang: str, context: dict[str, Any], status: int = 200) -> H
     # Not no-referrer: with it, browsers send "Origin: null" on this page's own sign-in form.
     response["Referrer-Policy"] = "same-origin"
     return response
+
+
+def _message_language(request: HttpRequest, query: Query) -> str:
+    """Return the language the Messages page shows messages in (``mlang``), the page's own by default."""
+    asked = request.GET.get("mlang") or query.lang
+    return asked if asked in rendering.LANGUAGES else query.lang
+
+
+def _messages_page(
+    request: HttpRequest, query: Query, settings: Any, requestor: Requestor, notice: str | None = None, status: int = 200
+) -> HttpResponse:
+    """Every step in the chosen language with sample data, a link to each HTML part and a test button."""
+    lang = _message_language(request, query)
+    path = request.path
+    shown = [
+        {"preview": p, "html_url": query.url(path, view="preview", key=p.key, mlang=lang),
+         "flow_name": labels(query.lang)["flow"].get(p.flow, p.flow)}
+        for p in messages.previews(settings, lang)
+    ]
+    context = {
+        "messages": shown, "notice": notice, "message_language": lang, "path": path,
+        "action": query.url(path, view="messages", mlang=lang), "report_url": query.url(path),
+        "can_test": requestor.kind == "staff" and bool(requestor.email) and settings is not None,
+        "signed_in_by_cookie": not request.headers.get("Authorization"),
+        "message_languages": [(code, name, query.url(path, view="messages", mlang=code), code == lang)
+                              for code, name in LANGUAGE_NAMES.items()],
+        "languages": [(code, name, query.url(path, view="messages", lang=code, mlang=lang))
+                      for code, name in LANGUAGE_NAMES.items() if code != query.lang],
+    }
+    return _page("report_messages", query.lang, context, status=status)
+
+
+def _message_preview(request: HttpRequest, query: Query, settings: Any) -> HttpResponse:
+    """One step's HTML part, as the customer's mail program would show it (no script, images over https)."""
+    body = messages.html(settings, request.GET.get("key", ""), _message_language(request, query))
+    if body is None:
+        return _page("report_message", query.lang, {"message": labels(query.lang)["bad_query"]}, status=404)
+    response = HttpResponse(body, content_type="text/html; charset=utf-8")
+    response["Content-Security-Policy"] = ("default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; "
+                                           "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _send_test(request: HttpRequest, form: Any, sessions: Sessions, query: Query, settings: Any) -> HttpResponse:
+    """Mail one step to the signed-in staff member, marked as a test; the page says what happened."""
+    requestor = sessions.requestor(request.COOKIES.get(sessions.cookie))
+    t = labels(query.lang)
+    if not (requestor.can(Permission.MANAGE_USERS) or requestor.can(Permission.MANAGE_ORDERS)):
+        return _page("report_message", query.lang, {"message": t["forbidden"]}, status=403)
+    key, lang = form.get("key", ""), form.get("mlang", "")
+    if key not in message_steps() or lang not in rendering.LANGUAGES or requestor.kind != "staff" or not requestor.email:
+        return _page("report_message", query.lang, {"message": t["bad_query"]}, status=400)
+    if settings is None or not ratelimit.allowed(f"journey-report-test:{requestor.user_id}", messages.TESTS_PER_HOUR, 3600):
+        return _messages_page(request, query, settings, requestor, t["too_many"], status=429)
+    problem = messages.send_test(settings, key, lang, requestor.email)
+    notice = t["test_sent"] % {"email": requestor.email} if problem is None else t["test_failed"] % {"reason": problem}
+    return _messages_page(request, query, settings, requestor, notice, status=200 if problem is None else 502)

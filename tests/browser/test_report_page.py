@@ -125,3 +125,32 @@ def test_a_wrong_password_shows_the_form_again_and_no_report(live_server: Any, b
     assert "do not match" in page.inner_text(".error")
     assert page.query_selector("#funnel") is None
     page.screenshot(path=str(SCREENSHOTS / "report-sign-in-refused.png"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_messages_page_shows_every_step_and_sends_a_test(
+    live_server: Any, browser: Browser, make_user: Any, esp: Any, twilio: Any, channel: Any
+) -> None:
+    from saleor_journey.config import message_steps
+    from tests.conftest import activate_plugin, delivery_configuration
+
+    activate_plugin(delivery_configuration(esp, twilio))
+    owner = make_user("owner@example.com", is_staff=True, granted_permissions=[MANAGE_USERS, MANAGE_ORDERS])
+    owner.set_password("a long staff password")
+    owner.save()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page, problems = watched(browser, 1200, 900)
+    sign_in(page, live_server.url, "owner@example.com", "a long staff password", "?lang=de")
+    page.click('a[href*="view=messages"]')  # the report links to its Messages page
+    page.wait_for_selector("section.message")
+    keys = page.eval_on_selector_all("section.message", "sections => sections.map(s => s.dataset.key)")
+    assert keys == list(message_steps())
+    subjects = page.eval_on_selector_all("section.message .subject", "spans => spans.map(s => s.textContent)")
+    assert all(subjects)
+    assert "Du hast etwas im Warenkorb vergessen" in subjects  # German, as the page asked
+    page.click('section[data-key="welcome/email"] form.test button')
+    page.wait_for_selector("#notice")
+    assert "owner@example.com" in page.inner_text("#notice")
+    assert [r.body["To"] for r in esp.received] == ["owner@example.com"]
+    page.screenshot(path=str(SCREENSHOTS / "report-messages.png"), full_page=True)
+    assert problems == []
