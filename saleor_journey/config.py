@@ -197,6 +197,12 @@ def _delivery_settings(values: Mapping[str, Any]) -> DeliverySettings:
 
 def _json_object(values: Mapping[str, Any], name: str) -> str | None:
     """Read a JSON object given as text and return its canonical text (the dataclass stays hashable)."""
+    data = _read_json_object(values, name, '{"message_stream": "outbound"}')
+    return json.dumps(data, sort_keys=True) if data else None
+
+
+def _read_json_object(values: Mapping[str, Any], name: str, example: str) -> dict[str, Any] | None:
+    """Return the JSON object a field holds as text, None when it is empty; raise ConfigurationError."""
     raw = _text(values, name)
     if raw is None:
         return None
@@ -205,8 +211,8 @@ def _json_object(values: Mapping[str, Any], name: str) -> str | None:
     except json.JSONDecodeError as exc:
         raise ConfigurationError(name, f"is not valid JSON: {exc.msg} at line {exc.lineno}") from None
     if not isinstance(data, dict):
-        raise ConfigurationError(name, 'must be a JSON object, e.g. {"message_stream": "outbound"}')
-    return json.dumps(data, sort_keys=True) if data else None
+        raise ConfigurationError(name, f"must be a JSON object, e.g. {example}")
+    return data
 
 
 def _enabled(values: Mapping[str, Any], name: str, default: bool) -> bool:
@@ -349,16 +355,10 @@ def _message_texts(values: Mapping[str, Any]) -> str | None:
     """
     from django.template.base import Lexer, TokenType
 
-    raw = (values.get("message_texts") or "").strip()
-    if not raw:
-        return None
     name = "message_texts"
-    try:
-        texts = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise ConfigurationError(name, f"is not valid JSON: {exc.msg} at line {exc.lineno}") from None
-    if not isinstance(texts, dict):
-        raise ConfigurationError(name, 'must be a JSON object such as {"abandoned_cart/reminder_1": {"it": {"subject": "..."}}}')
+    texts = _read_json_object(values, name, '{"abandoned_cart/reminder_1": {"it": {"subject": "..."}}}')
+    if not texts:
+        return None
     steps = message_steps()
     for key, languages in texts.items():
         if key not in steps:
