@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .core.flows import FlowSettings, Step
 from .core.rules import StagePolicy
 from .exceptions import ConfigurationError
+from .languages import LANGUAGES
 
 DEFAULT_METADATA_KEY = "journey.stage"
 CHANNEL_SETTING_KEYS = frozenset(
@@ -334,7 +335,7 @@ OWNER_VARIABLES = {
     "welcome": ("shop_name", "action_url"),
 }
 #: Languages an owner may write for: the ones the plugin translates (a step is then never half in another language).
-OWNER_LANGUAGES = ("en", "it", "de", "fr", "es")
+OWNER_LANGUAGES = LANGUAGES
 OWNER_TEXT_LIMIT = 2000
 
 

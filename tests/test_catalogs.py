@@ -13,7 +13,7 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from django.utils.translation.template import templatize
 
-from saleor_journey.delivery.rendering import LANGUAGES
+from saleor_journey.languages import LANGUAGES
 
 PACKAGE = Path(__file__).resolve().parent.parent / "saleor_journey"
 TEMPLATES = PACKAGE / "templates" / "saleor_journey"
@@ -87,3 +87,11 @@ def test_one_template_per_message_and_page_no_language_twins() -> None:
     twins = [str(p.relative_to(TEMPLATES)) for p in TEMPLATES.rglob("*")
              if p.is_file() and any(f".{lang}." in p.name for lang in LANGUAGES)]
     assert twins == []
+
+
+def test_every_catalog_is_spoken_and_compiled() -> None:
+    """A ``.po`` whose ``.mo`` is missing would silently drop its language: each must be compiled and listed."""
+    written = {path.parent.parent.name for path in (PACKAGE / "locale").glob("*/LC_MESSAGES/django.po")}
+    assert set(LANGUAGES) == written
+    assert {"en", "it", "de", "fr", "es"} <= written
+    assert LANGUAGES[0] == "en"  # the fallback comes first

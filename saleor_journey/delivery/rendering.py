@@ -23,10 +23,9 @@ from typing import Any
 from django.template import Context, Engine, Template, TemplateDoesNotExist
 from django.utils import translation
 
+from ..languages import FALLBACK_LANGUAGE, LANGUAGES
+
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-FALLBACK_LANGUAGE = "en"
-#: The languages the plugin's catalogs translate its messages and pages into.
-LANGUAGES = ("en", "it", "de", "fr", "es")
 #: A message's parts: (field of ``Rendered``, template suffix).
 PARTS = (("subject", "subject.txt"), ("text", "txt"), ("html", "html"), ("short", "sms.txt"))
 

@@ -4,10 +4,9 @@ from typing import Any
 
 from django.utils.translation import override, pgettext
 
-from ..delivery.rendering import FALLBACK_LANGUAGE, LANGUAGES
+from ..languages import FALLBACK_LANGUAGE, LANGUAGE_NAMES, LANGUAGES
 
-#: Each language's own name, for the report's language links.
-LANGUAGE_NAMES = {"en": "English", "it": "Italiano", "de": "Deutsch", "fr": "Français", "es": "Español"}
+__all__ = ["LANGUAGE_NAMES", "labels", "language_of"]
 
 
 def labels(lang: str) -> dict[str, Any]:

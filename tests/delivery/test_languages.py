@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from saleor_journey.delivery.rendering import LANGUAGES
+from saleor_journey.languages import LANGUAGES
 
 # The welcome email's subject in English and in the shop's Italian (the catalogs' wording).
 SUBJECTS = {"en": "Welcome to Bottega", "it": "Benvenuto su Bottega"}

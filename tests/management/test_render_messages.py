@@ -6,7 +6,7 @@ from pathlib import Path
 from django.core.management import call_command
 
 from saleor_journey.core.flows import FlowSettings
-from saleor_journey.delivery.rendering import LANGUAGES
+from saleor_journey.languages import LANGUAGES
 
 
 def test_every_step_of_every_flow_in_every_language(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from saleor_journey.config import message_steps
-from saleor_journey.delivery.rendering import LANGUAGES
+from saleor_journey.languages import LANGUAGES
 from saleor_journey.models import DeliveryEvent, ScheduledMessage
 from tests.browsing import FormClient as Client
 from tests.conftest import activate_plugin, delivery_configuration
