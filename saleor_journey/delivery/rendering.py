@@ -67,13 +67,15 @@ def render(
     """Render every part the templates provide, in the first language that has the step.
 
     ``texts`` is the owner's own wording (the configuration's checked JSON, ``config._message_texts``): a
-    subject or SMS replaces the template's, a heading or body goes where the template's stand.
+    subject replaces the template's; a heading, body or SMS text goes where the template's words stand, so
+    the links and an SMS's opt-out line stay.
     """
     engine = _engine(override_dir)
     owner_texts = _owner_texts(texts).get(f"{flow}/{step}", {})
     for lang in langs:
         own = owner_texts.get(lang, {})
-        context = {**context, "custom": {part: _fill(own[part], context) for part in ("heading", "body") if own.get(part)}}
+        context = {**context, "custom": {part: _fill(own[part], context) for part in ("heading", "body", "sms")
+                                         if own.get(part)}}
         names = [f"saleor_journey/messages/{flow}/{step}.{lang}."]  # a shop's own wording in that language
         if lang in LANGUAGES:
             names.append(f"saleor_journey/messages/{flow}/{step}.")  # the plugin's, translated
@@ -85,9 +87,8 @@ def render(
                     values = Context({**context, "language": lang}, autoescape=ext == "html")
                     parts[part] = template.render(values).strip()
         if parts:
-            for part, field in (("subject", "subject"), ("sms", "short")):
-                if own.get(part) and field in parts:
-                    parts[field] = _fill(own[part], context)
+            if own.get("subject") and "subject" in parts:
+                parts["subject"] = _fill(own["subject"], context)
             parts["subject"] = " ".join(parts.get("subject", "").split())
             return Rendered(language=lang, **parts)
     raise TemplateDoesNotExist(f"no template for {flow}/{step} in {', '.join(langs)}")

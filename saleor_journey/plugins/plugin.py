@@ -194,13 +194,14 @@ class JourneyPlugin(BasePlugin):
 
     def order_bulk_created(self, orders: Any, previous_value: Any = None, **kwargs: Any) -> Any:
         """Record the orders orderBulkCreate imports from elsewhere: history, as the backfill records it (no flow)."""
-        try:
-            imported = [event for order in orders or () for event in events.imported_order(order, self._now())]
-        except Exception:
-            logger.exception("journey: order_bulk_created hook failed; Saleor's request continues")
-            return previous_value
-        for event in imported:
-            self._record("order_bulk_created", _ready(event))
+        for order in orders or ():
+            try:
+                imported = events.imported_order(order, self._now())
+            except Exception:  # one order we cannot read must not cost the others, nor Saleor's request
+                logger.exception("journey: order_bulk_created hook failed for one order; Saleor's request continues")
+                continue
+            for event in imported:
+                self._record("order_bulk_created", _ready(event))
         return previous_value
 
     def order_expired(self, order: Any, previous_value: Any = None, **kwargs: Any) -> Any:

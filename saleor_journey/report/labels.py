@@ -65,6 +65,7 @@ def labels(lang: str) -> dict[str, Any]:
             "subject": pgettext("journey", "Subject"),
             "html_part": pgettext("journey", "Open the HTML part"),
             "send_test": pgettext("journey", "Send me a test"),
+            "too_many_tests": pgettext("journey", "Too many tests this hour. Try again later."),
             "test_sent": pgettext("journey", "A test was sent to %(email)s."),
             "test_failed": pgettext("journey", "The test could not be sent: %(reason)s"),
             "back_to_report": pgettext("journey", "Back to the report"),

@@ -272,7 +272,9 @@ def _messages_page(
     context = {
         "messages": shown, "notice": notice, "message_language": lang, "path": path,
         "action": query.url(path, view="messages", mlang=lang), "report_url": query.url(path),
-        "can_test": requestor.kind == "staff" and bool(requestor.email) and settings is not None,
+        # A test is sent from this page's own form, which the cookie session signs (a token cannot post it).
+        "can_test": requestor.kind == "staff" and bool(requestor.email) and settings is not None
+        and not request.headers.get("Authorization"),
         "signed_in_by_cookie": not request.headers.get("Authorization"),
         "message_languages": [(code, name, query.url(path, view="messages", mlang=code), code == lang)
                               for code, name in LANGUAGE_NAMES.items()],
@@ -303,10 +305,11 @@ def _send_test(request: HttpRequest, form: Any, sessions: Sessions, query: Query
     if not (requestor.can(Permission.MANAGE_USERS) or requestor.can(Permission.MANAGE_ORDERS)):
         return _page("report_message", query.lang, {"message": t["forbidden"]}, status=403)
     key, lang = form.get("key", ""), form.get("mlang", "")
-    if key not in message_steps() or lang not in rendering.LANGUAGES or requestor.kind != "staff" or not requestor.email:
+    if (key not in message_steps() or lang not in rendering.LANGUAGES or requestor.kind != "staff"
+            or not requestor.email or settings is None):
         return _page("report_message", query.lang, {"message": t["bad_query"]}, status=400)
-    if settings is None or not ratelimit.allowed(f"journey-report-test:{requestor.user_id}", messages.TESTS_PER_HOUR, 3600):
-        return _messages_page(request, query, settings, requestor, t["too_many"], status=429)
+    if not ratelimit.allowed(f"journey-report-test:{requestor.user_id}", messages.TESTS_PER_HOUR, 3600):
+        return _messages_page(request, query, settings, requestor, t["too_many_tests"], status=429)
     problem = messages.send_test(settings, key, lang, requestor.email)
     notice = t["test_sent"] % {"email": requestor.email} if problem is None else t["test_failed"] % {"reason": problem}
     return _messages_page(request, query, settings, requestor, notice, status=200 if problem is None else 502)

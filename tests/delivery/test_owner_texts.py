@@ -65,11 +65,15 @@ def test_the_owners_words_replace_the_built_in_ones_escaped_and_only_where_given
     assert "amica" not in german["HtmlBody"]
 
 
-def test_an_sms_step_takes_the_owners_sms(make_dispatcher: Any, make_message: Any, twilio: Any) -> None:
+def test_an_sms_step_takes_the_owners_words_and_keeps_the_opt_out_line(
+    make_dispatcher: Any, make_message: Any, twilio: Any
+) -> None:
     own = {"win_back/sms": {"it": {"sms": "{{ shop_name }}: ci manchi! Codice {{ voucher }}."}}}
     make_message(channel="sms", recipient="+393331234567", flow="win_back", step="sms", marketing=False,
                  context={"voucher": "TORNA10"}, language="it")
     dispatcher = make_dispatcher(message_texts=json.dumps(own))
     assert dispatcher.deliver(dispatcher.claim(10)).sent == 1
     [request] = twilio.received
-    assert request.body["Body"] == "Bottega: ci manchi! Codice TORNA10."
+    sms = request.body["Body"]
+    assert sms.startswith("Bottega: ci manchi! Codice TORNA10.")
+    assert sms.endswith("Rispondi STOP per non ricevere altri messaggi.")  # a marketing SMS always says how to stop

@@ -11,7 +11,7 @@ from saleor_journey.languages import LANGUAGES
 from saleor_journey.models import DeliveryEvent, ScheduledMessage
 from tests.browsing import FormClient as Client
 from tests.conftest import activate_plugin, delivery_configuration
-from tests.graphql.conftest import MANAGE_ORDERS, MANAGE_USERS
+from tests.graphql.conftest import MANAGE_ORDERS, MANAGE_USERS, token_for  # noqa: F401 - a fixture, by name
 
 REPORT = "/plugins/global/saleor.journey/report/"
 OWN = {"welcome/email": {"it": {"subject": "Benvenuta da {{ shop_name }}!"}}}
@@ -106,3 +106,15 @@ def test_staff_without_the_reports_permissions_see_no_messages(esp: Any, twilio:
     answer = browser.post(REPORT, {"action": "send_test", "key": "welcome/email", "mlang": "en"})
     assert answer.status_code == 403
     assert esp.received == []
+
+
+def test_a_token_user_sees_the_messages_without_a_test_button_they_could_not_use(
+    esp: Any, twilio: Any, channel: Any, token_for: Any  # noqa: F811 - the fixture imported above, by name
+) -> None:
+    activate_plugin(delivery_configuration(esp, twilio))
+    page = Client().get(REPORT, {"view": "messages"},
+                        HTTP_AUTHORIZATION=f"Bearer {token_for(MANAGE_USERS, email='api@example.com')}")
+    assert page.status_code == 200
+    assert set(shown(page.content.decode())) == set(message_steps())
+    assert 'value="send_test"' not in page.content.decode()
+
