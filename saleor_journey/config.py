@@ -4,6 +4,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import time, timedelta
+from email.utils import parseaddr
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -80,6 +81,13 @@ class JourneySettings:
 
     def for_channel(self, slug: str | None) -> ChannelSettings:
         return self.channels.get(slug or "", ChannelSettings())
+
+    def sender_name(self, slug: str | None) -> str:
+        """Return the name a channel's messages come from, else the default sender's; "" when neither is set.
+
+        A welcome has no channel (Saleor accounts have none): it takes the default sender's name.
+        """
+        return self.for_channel(slug).sender_name or parseaddr(self.delivery.default_sender or "")[0]
 
     @classmethod
     def from_configuration(cls, items: Iterable[Mapping[str, Any]]) -> "JourneySettings":
@@ -334,8 +342,6 @@ OWNER_VARIABLES = {
     "win_back": ("shop_name", "action_url", "voucher"),
     "welcome": ("shop_name", "action_url"),
 }
-#: Languages an owner may write for: the ones the plugin translates (a step is then never half in another language).
-OWNER_LANGUAGES = LANGUAGES
 OWNER_TEXT_LIMIT = 2000
 
 
@@ -370,8 +376,8 @@ def _message_texts(values: Mapping[str, Any]) -> str | None:
         allowed = OWNER_VARIABLES[flow]
         parts = OWNER_PARTS[steps[key]]
         for lang, words in languages.items():
-            if lang not in OWNER_LANGUAGES:
-                raise ConfigurationError(name, f"{key}: {lang!r} is not one of the languages {', '.join(OWNER_LANGUAGES)}")
+            if lang not in LANGUAGES:  # the ones the plugin translates: a step is never half in another language
+                raise ConfigurationError(name, f"{key}: {lang!r} is not one of the languages {', '.join(LANGUAGES)}")
             if not isinstance(words, dict):
                 raise ConfigurationError(name, f"{key} {lang}: must be an object of {', '.join(parts)}")
             for part, text in words.items():

@@ -18,7 +18,6 @@ from collections.abc import Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.utils import parseaddr
 from typing import Any
 
 from django.conf import settings as django_settings
@@ -64,7 +63,9 @@ class _Answer:
 
     message: ScheduledMessage
     token: uuid.UUID
-    fields: dict[str, Any]
+    attempts: int
+    provider_id: str | None
+    sent_at: datetime
 
 
 @dataclass(slots=True)
@@ -301,9 +302,7 @@ class Dispatcher:
         message, address = ready.message, ready.address
         if isinstance(result, Receipt):
             # Written with the next group's submit stamps (or when the claim ends): one commit per group.
-            self._answers.append(_Answer(message, token, {
-                "attempts": message.attempts + 1, "provider_id": result.provider_message_id, "sent_at": self.clock(),
-            }))
+            self._answers.append(_Answer(message, token, message.attempts + 1, result.provider_message_id, self.clock()))
             return "sent"
         if isinstance(result, TransientSendError):
             self._release_cap(message, address)
@@ -418,8 +417,7 @@ class Dispatcher:
             unsubscribe = plugin_url(delivery.public_base_url, f"{UNSUBSCRIBE}{unsubscribe_token(message.pk)}/")
             if unsubscribe is None:
                 raise PermanentSendError("public_base_url is not configured: marketing messages need an unsubscribe link")
-        # Messages with no channel (a welcome: Saleor accounts have none) take the name of the default sender.
-        shop_name = channel_settings.sender_name or parseaddr(delivery.default_sender or "")[0] or "our shop"
+        shop_name = self.settings.sender_name(message.channel_slug) or "our shop"
         context = {**message.context, **flow_hooks.extra_context(message), "shop_name": shop_name,
                    "unsubscribe_url": unsubscribe}
         langs = rendering.languages(message.language, channel_settings.language)
@@ -537,10 +535,8 @@ class Dispatcher:
     def _answers_update(self, answers: "list[_Answer]") -> tuple[str, list[Any], list[dict[str, Any]]]:
         """One UPDATE recording providers' acceptances (each only where its claim still owns the row), RETURNING id."""
         now = self.clock()
-        fields = [{"state": MessageState.SENT, "reason": "", "updated_at": now, "lease_until": None,
-                   "provider_message_id": answer.fields["provider_id"], **answer.fields} for answer in answers]
-        for f in fields:
-            f.pop("provider_id")
+        fields = [{"state": MessageState.SENT, "reason": "", "updated_at": now, "lease_until": None, "attempts": a.attempts,
+                   "provider_message_id": a.provider_id, "sent_at": a.sent_at} for a in answers]
         sql = (
             f"UPDATE {MESSAGES} SET state = 'sent', reason = '', updated_at = %s, lease_until = NULL, attempts = a.attempts,"
             " provider_message_id = a.provider_id, sent_at = a.sent_at"
@@ -550,8 +546,7 @@ class Dispatcher:
             f" RETURNING {MESSAGES}.id"
         )
         params = [now, [a.message.pk for a in answers], [a.token for a in answers],
-                  [a.fields["attempts"] for a in answers], [a.fields["provider_id"] for a in answers],
-                  [a.fields["sent_at"] for a in answers]]
+                  [a.attempts for a in answers], [a.provider_id for a in answers], [a.sent_at for a in answers]]
         return sql, params, fields
 
     def _answered(self, answers: "list[_Answer]", fields: list[dict[str, Any]], written: set[int]) -> None:

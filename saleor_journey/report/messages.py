@@ -37,8 +37,7 @@ class Preview:
 
 def sample_context(settings: JourneySettings | None) -> dict[str, Any]:
     """Return the sample data, with the shop's own sender name where it has one."""
-    name = settings.delivery.default_sender if settings is not None else None
-    shop = name.split("<", 1)[0].strip().strip('"') if name else ""
+    shop = settings.sender_name(None) if settings is not None else ""
     return {**SAMPLE, "shop_name": shop or SAMPLE["shop_name"]}
 
 

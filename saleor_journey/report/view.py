@@ -264,9 +264,10 @@ def _messages_page(
     """Every step in the chosen language with sample data, a link to each HTML part and a test button."""
     lang = _message_language(request, query)
     path = request.path
+    flow_names = labels(query.lang)["flow"]
     shown = [
         {"preview": p, "html_url": query.url(path, view="preview", key=p.key, mlang=lang),
-         "flow_name": labels(query.lang)["flow"].get(p.flow, p.flow)}
+         "flow_name": flow_names.get(p.flow, p.flow)}
         for p in messages.previews(settings, lang)
     ]
     context = {
