@@ -3,7 +3,9 @@
 ``plan(event, transitions, who, settings, now)`` returns actions; the recorder
 writes them in the same statement as the event, so a rolled-back event plans
 nothing and a duplicate event (already recorded) plans nothing again.
-Backfilled events never plan anything.
+History (backfilled, imported, or found from before the plugin was watching)
+never schedules a message: it still stops what waits, and credits or withdraws
+the conversions of messages sent before it.
 """
 
 from dataclasses import dataclass, field, replace
@@ -128,6 +130,7 @@ class Convert:
     currency: str | None
     window: timedelta | None = None
     all_sequences: bool = False
+    ordered_at: datetime | None = None  # the window ends here: an order recorded late is judged when it was placed
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,8 +218,16 @@ def plan(
             actions += [replace(a, pace=pace, context={**a.context, "backlog": True})
                         for a in _sequence(WIN_BACK, subject, settings.win_back, now, who, context)
                         if isinstance(a, Schedule)]
-    if event is None or event.source is EventSource.BACKFILL:
-        return actions if event is None else []
+    if event is None:
+        return actions
+    actions += _event_actions(event, who, settings, now)
+    if event.source is EventSource.BACKFILL:
+        return [a for a in actions if not isinstance(a, Schedule)]
+    return actions
+
+
+def _event_actions(event: JourneyEvent, who: Recipient, settings: FlowSettings, now: datetime) -> list[Action]:
+    actions: list[Action] = []
     kind, payload = event.kind, event.payload
     checkout = payload.get("checkout")
     order = payload.get("order")
@@ -241,7 +252,7 @@ def plan(
                                    payload.get("currency"), all_sequences=True))
         actions.append(Cancel(WIN_BACK, None, "ordered again"))
         actions.append(Convert(WIN_BACK, None, str(order), payload.get("total"), payload.get("currency"),
-                               WIN_BACK_ATTRIBUTION))
+                               WIN_BACK_ATTRIBUTION, ordered_at=min(event.occurred_at, now)))
     elif kind is EventKind.ORDER_FULFILLED and order:
         # Timed from the fulfilment itself, so a fulfilment recorded late (a lost hook) plans the same times.
         context = {"order": order, "number": payload.get("number")}

@@ -24,7 +24,7 @@ from ..exceptions import ConfigurationError
 from ..graphql import view as graphql_view
 from ..report import view as report_view
 from ..routes import GRAPHQL, PLUGIN_ID, REPORT
-from ..services import ratelimit
+from ..services import ratelimit, watch
 from ..services.erasure import erase_person
 from ..services.recording import ExtraRead, JourneyRecorder, StageMirror
 from . import consent, events, form, runtime
@@ -76,6 +76,23 @@ class JourneyPlugin(BasePlugin):
             problem = esp.configuration_problem(settings.delivery)
             if problem is not None:
                 raise ConfigurationError(problem.field, str(problem))
+
+    @classmethod
+    def pre_save_plugin_configuration(cls, plugin_configuration: Any) -> None:
+        """Note the moment the owner switches the plugin on or off: only what happens from then on starts a flow.
+
+        Saleor calls this from pluginUpdate just before it saves the row, so the stored row still holds the
+        previous state (``get_or_create`` made a new one inactive: saleor/plugins/manager.py,
+        base_plugin.py ``save_plugin_configuration``). A failure here must not refuse the owner's save; the
+        sweep then starts the watch itself.
+        """
+        try:
+            with runtime.writer_allowed():
+                stored = type(plugin_configuration).objects.filter(pk=plugin_configuration.pk)
+                was_active = bool(stored.values_list("active", flat=True).first())
+                watch.plugin_switched(was_active, bool(plugin_configuration.active), journey_clock.now())
+        except Exception:
+            logger.exception("journey: the plugin's switch on/off could not be noted")
 
     # Built on first use: Saleor instantiates plugins on every request.
     @cached_property

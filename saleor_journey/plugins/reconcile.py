@@ -7,7 +7,12 @@ the users, checkouts and orders Saleor changed since the last sweep (minus an
 overlap, for transactions that committed late), builds the events the hooks
 would have built — the same builders, so the same dedupe keys — and records
 those that are missing through the same recorder, marked ``reconciled``.
-Orders imported with orderBulkCreate stay history (they plan no message).
+
+Only what happened while the plugin was watching starts a flow (services/watch.py):
+whatever the sweep finds from before the watch began — before the plugin was
+switched on, while it was off, while beat was down, before a restored
+database — and whatever predates its window is recorded as history (stages and
+figures, no message), as are orders imported with orderBulkCreate.
 
 What it cannot see: objects deleted before it ran (a checkout created and
 completed within one sweep interval whose hooks were all lost), and changes
@@ -24,12 +29,13 @@ from ..core.events import EventKind, EventSource, JourneyEvent
 from ..core.identity import normalise_email
 from ..models import Journey, SaleorWatermark
 from ..models import JourneyEvent as EventRow
+from ..services import watch
 from ..services.recording import ExtraRead, JourneyRecorder
 from . import events
 
 logger = logging.getLogger(__name__)
 
-WATERMARK = "reconcile"
+WATERMARK = watch.HEARTBEAT
 #: Re-read this much before the last sweep's end: a transaction that began earlier may have committed since.
 OVERLAP = timedelta(minutes=10)
 #: A sweep after a long stop reads at most this far back (older lost hooks are left to journey_backfill).
@@ -51,13 +57,16 @@ def sweep(recorder: JourneyRecorder, now: datetime) -> int:
     """Record what lost hooks missed since the last sweep; return how many events were recorded.
 
     The first sweep after installation only sets its mark: earlier history is
-    the backfill's (``journey_backfill``), which never sends.
+    the backfill's (``journey_backfill``), which never sends. After that, an
+    event found from before the watch's start or the window's is history.
     """
+    watched = watch.watching_since(now)
     mark = SaleorWatermark.objects.filter(name=WATERMARK).first()
     if mark is None:
         SaleorWatermark.objects.create(name=WATERMARK, seen_until=now, updated_at=now)
         return 0
     since = max(mark.seen_until - OVERLAP, now - MAX_WINDOW)
+    live_from = max(watched, since)
     recorded = 0
     candidates = sorted(_candidates(since, now), key=lambda b: (b[0].occurred_at, _KIND_ORDER.get(b[0].kind, 99)))
     for start in range(0, len(candidates), BATCH):
@@ -66,9 +75,12 @@ def sweep(recorder: JourneyRecorder, now: datetime) -> int:
         for event, reads in batch:
             if event.dedupe_key in known or _already_created(event, known):
                 continue
+            if event.occurred_at < live_from:
+                event = replace(event, source=EventSource.BACKFILL)
             if recorder.record(event, reads).recorded:
                 recorded += 1
-                logger.info("journey: reconciled %s (its hook was lost)", event.kind)
+                logger.info("journey: %s %s (its hook was lost)", "reconciled" if event.source is EventSource.RECONCILED
+                            else "recorded as history", event.kind)
     SaleorWatermark.objects.filter(name=WATERMARK).update(seen_until=now, updated_at=now)
     return recorded
 
@@ -94,15 +106,12 @@ def _already_created(event: JourneyEvent, known: dict[str, datetime]) -> bool:
     return known.get(_created_key(event.dedupe_key)) == event.occurred_at
 
 
-def _reconciled(built: Any, history: bool = False) -> Built | None:
-    """Mark a builder's event as the sweep records it: reconciled, or history (never sending).
-
-    History is for what predates the window or came from an import.
-    """
+def _reconciled(built: Any) -> Built | None:
+    """Mark a builder's event as the sweep records it: reconciled, or history (never sending) for an import."""
     if built is None:
         return None
     event, reads = built if isinstance(built, tuple) else (built, ())
-    history = history or event.source is EventSource.BACKFILL
+    history = event.source is EventSource.BACKFILL
     reads = reads if isinstance(reads, tuple) else (reads,)
     return replace(event, source=EventSource.BACKFILL if history else EventSource.RECONCILED), reads
 
@@ -165,9 +174,7 @@ def _orders(since: datetime, until: datetime) -> list[Built | None]:
         if order.origin == "bulk_create":
             found += [_reconciled(e) for e in events.imported_order(order, until)]
             continue
-        # An order from before the window that no hook recorded (e.g. before installation) is history.
-        found.append(_reconciled(events.order_event(order, EventKind.ORDER_PLACED, until),
-                                 history=order.created_at < since))
+        found.append(_reconciled(events.order_event(order, EventKind.ORDER_PLACED, until)))
         if order.charge_status in ("full", "overcharged"):
             found.append(_reconciled(events.order_event(order, EventKind.ORDER_PAID, order.created_at)))
         if order.status == "fulfilled" and order.fulfilled_at is not None:

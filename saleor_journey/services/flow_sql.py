@@ -67,10 +67,13 @@ def flow_ctes(actions: Sequence[Action], ctes: list[str], params: list[Any], now
             which = f"{subject} AND EXISTS (SELECT 1 FROM j)"
         else:
             # Within the window, and only the first order after the message: a sequence earns one conversion.
-            which = ("m.journey_id = (SELECT id FROM j) AND m.sent_at >= %s AND NOT EXISTS ("
+            # Sent within the window before the order was placed, and only the first order after the message:
+            # a sequence earns one conversion.
+            ordered_at = convert.ordered_at or now
+            which = ("m.journey_id = (SELECT id FROM j) AND m.sent_at >= %s AND m.sent_at <= %s AND NOT EXISTS ("
                      f"SELECT 1 FROM {DELIVERY_EVENTS} c JOIN {MESSAGES} s ON s.id = c.message_id WHERE c.kind = 'converted'"
                      " AND s.flow = m.flow AND s.subject_key = m.subject_key)")
-            which_params = [now - (convert.window or timedelta(0))]
+            which_params = [ordered_at - (convert.window or timedelta(0)), ordered_at]
         ctes.append(
             f"v{i} AS (INSERT INTO {DELIVERY_EVENTS} (message_id, kind, provider, provider_event_id, at, detail)"
             f" SELECT m.id, 'converted', 'journey', %s, %s, %s::jsonb FROM {MESSAGES} m"

@@ -67,6 +67,12 @@ def cancel(flow: str, subject_key: str, reason: str, steps: list[str] | None = N
     return pending.update(state=MessageState.CANCELLED, reason=reason[:255], updated_at=journey_clock.now())
 
 
+def cancel_overdue(now: datetime, reason: str) -> int:
+    """Cancel every message that came due before ``now`` and still waits (the plugin was off when it was due)."""
+    overdue = ScheduledMessage.objects.filter(state__in=DUE_STATES, due_at__lt=now)
+    return overdue.update(state=MessageState.CANCELLED, reason=reason[:255], updated_at=now)
+
+
 def stop_pending(
     recipients: list[str], channels: list[str], state: str, reason: str, marketing_only: bool = False
 ) -> int:

@@ -150,7 +150,7 @@ def test_an_order_soon_after_a_win_back_message_is_credited_to_it(
     assert send_due(timezone.now()).sent == 2  # both win-back emails go out now
     flows_manager.order_created(make_order(user=users["back@example.com"], total=Decimal("80.00")))
     in_40_days = timezone.now() + timedelta(days=40)
-    late_order = make_order(user=users["late@example.com"], total=Decimal("50.00"))
+    late_order = make_order(user=users["late@example.com"], total=Decimal("50.00"), created_at=in_40_days)
     JourneyRecorder(settings.policy, stage_mirror("journey.stage"), clock=lambda: in_40_days, flows=settings.flows).record(
         order_event(late_order, EventKind.ORDER_PLACED, in_40_days)
     )
