@@ -5,7 +5,11 @@ Reproduced: the class attributes (lines 100-116), the keyword-only constructor
 ``DEFAULT_CONFIGURATION`` and decorated with ``CONFIG_STRUCTURE`` (lines
 1843-1880: unknown keys dropped, missing keys filled from defaults),
 ``save_plugin_configuration`` (update items, BOOLEAN strings to bool, OUTPUT
-ignored, None skipped, then validate, pre-save, save) and ``is_event_active``.
+ignored, None skipped, then validate, pre-save, save: lines 1783-1821; the row's
+new ``active`` is set in memory only, so at pre-save the stored row still holds
+the previous state, and a row ``PluginsManager.save_plugin_configuration`` had
+to create is stored inactive: PluginConfiguration.active defaults to False,
+plugins/models.py) and ``is_event_active``.
 Hooks exist on the real BasePlugin only as annotations, so a hook is present
 only when the subclass defines it; the same holds here.
 """
