@@ -36,11 +36,12 @@ STAGES = "ARRAY['awareness','consideration','consideration','purchase','purchase
 
 GENERATE = [
     # Customers: 60% with an account, stage spread over the funnel, changed some time in the last year.
-    f"""INSERT INTO saleor_journey_journey (key, user_id, email, stage, stage_since, last_order_at, state, version,
-          created_at, updated_at)
+    f"""INSERT INTO saleor_journey_journey (key, user_id, email, stage, stage_since, last_order_at, first_seen_at,
+          state, version, created_at, updated_at)
         SELECT 'email:c' || i || '@example.com', CASE WHEN i % 5 < 3 THEN i END, 'c' || i || '@example.com',
                ({STAGES})[1 + i % 8], now() - (i % 365) * interval '1 day' - (i % 1440) * interval '1 minute',
-               CASE WHEN i % 8 >= 3 THEN now() - (i % 365) * interval '1 day' END, '{{}}'::jsonb, 1,
+               CASE WHEN i % 8 >= 3 THEN now() - (i % 365) * interval '1 day' END,
+               now() - interval '400 days' + (i % 400) * interval '1 day', '{{}}'::jsonb, 1,
                now() - interval '400 days' + (i % 400) * interval '1 day', now()
         FROM generate_series(1, %(customers)s) i""",
     """INSERT INTO saleor_journey_journeyevent (journey_id, kind, dedupe_key, occurred_at, recorded_at, channel, source,

@@ -19,6 +19,7 @@ import json
 import os
 import random
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -62,9 +63,30 @@ def main() -> None:
     (STATE / "clock").unlink(missing_ok=True)
     port = _free_port(args.port)
     started = time.monotonic()
+    # SIGTERM (a container stop, a service manager, `kill`) and a closed terminal end the demo as Ctrl+C does:
+    # through the stack below, which stops what the demo started.
+    for stop in STOP_SIGNALS:
+        signal.signal(stop, _interrupt)
+    try:
+        _run(args, keys, port, started)
+    except KeyboardInterrupt:
+        print("\nstopped", flush=True)
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    """End the demo; a second signal while it stops what it started is ignored, so the stopping finishes."""
+    for stop in STOP_SIGNALS:
+        signal.signal(stop, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
+def _run(args: argparse.Namespace, keys: dict[str, str], port: int, started: float) -> None:
     with ExitStack() as stack:
         print("==> database")
-        _database(stack)
+        embedded = _database(stack)
         import django
 
         django.setup()
@@ -83,10 +105,9 @@ def main() -> None:
         manager, password = _configure(sinks, base, keys)
         deliver = _in_process if not os.environ.get("CELERY_BROKER_URL") else _worker(stack)
         tally = _replay(manager, sinks, args, deliver, keys)
-        _report(tally, base, password, started)
-        if args.no_serve:
-            return
-        _serve(port, base)
+        _report(tally, base, password, started, serving=not args.no_serve)
+        if not args.no_serve:
+            _serve(port, base, embedded)
 
 
 def _keys() -> dict[str, str]:
@@ -123,17 +144,20 @@ def _free_port(wanted: int) -> int:
     raise SystemExit(f"no free port from {wanted} to {wanted + 49}; pass --port")
 
 
-def _database(stack: ExitStack) -> None:
-    """DATABASE_URL, else an embedded PostgreSQL in .demo/pgdata; the demo's database is made afresh."""
+def _database(stack: ExitStack) -> bool:
+    """DATABASE_URL, else an embedded PostgreSQL in .demo/pgdata (True); the demo's database is made afresh."""
     import psycopg
 
     url = os.environ.get("DATABASE_URL")
-    if not url:
+    embedded = not url
+    if embedded:
         warnings.filterwarnings("ignore", module="platformdirs")  # it falls back to /tmp without XDG_RUNTIME_DIR
         import pgserver
 
-        server = pgserver.get_server(STATE / "pgdata", cleanup_mode="stop")
-        stack.callback(server.cleanup)
+        # The demo stops its server itself: pgserver's own count of the processes using it keeps the pid of any
+        # run that was killed, and then never stops the server again.
+        server = pgserver.get_server(STATE / "pgdata", cleanup_mode=None)
+        stack.callback(_stop_embedded, server)
         parts = urlsplit(server.get_uri())
         url = urlunsplit(parts._replace(path="/journey_demo"))
         os.environ["DATABASE_URL"] = url
@@ -148,6 +172,18 @@ def _database(stack: ExitStack) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
     print(f"    database {name} created")
+    return embedded
+
+
+def _stop_embedded(server: Any) -> None:
+    """Stop the embedded PostgreSQL (whoever started it: a killed run leaves its server to the next one)."""
+    import pgserver
+
+    server.cleanup()
+    if (server.pgdata / "postmaster.pid").exists():
+        pgserver.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user)
+    (server.pgdata / ".handle_pids.json").unlink(missing_ok=True)
+    print(f"    embedded PostgreSQL in {server.pgdata} stopped", flush=True)
 
 
 def _configure(sinks: Any, base: str, keys: dict[str, str]) -> tuple[Any, str]:
@@ -223,7 +259,7 @@ def _replay(manager: Any, sinks: Any, args: Any, deliver: Any, keys: dict[str, s
     start = timezone.now().replace(minute=0, second=0, microsecond=0) - timedelta(days=args.days)
     clock.set_now(start)
     shop = Shop(manager, Client(), random.Random(args.seed), args.customers, start, consent_key="journey.consent",
-                esp_webhook_auth=f"esp:{keys['esp_webhook_password']}")
+                esp_webhook_auth=f"esp:{keys['esp_webhook_password']}", twilio_auth_token=keys["twilio_auth_token"])
     shop.history()
     print(f"==> the shop installs the plugin: backfill of {len(shop.users)} customers and their orders")
     call_command("journey_backfill", "--no-progress", stdout=open(os.devnull, "w"))  # noqa: SIM115
@@ -234,7 +270,7 @@ def _replay(manager: Any, sinks: Any, args: Any, deliver: Any, keys: dict[str, s
     return tally
 
 
-def _report(tally: Any, base: str, password: str, started: float) -> None:
+def _report(tally: Any, base: str, password: str, started: float, serving: bool) -> None:
     from django.test import Client
     from saleor.account.models import User
     from saleor.core.jwt import create_access_token
@@ -264,7 +300,9 @@ def _report(tally: Any, base: str, password: str, started: float) -> None:
         print(f"  {flow['flow']:15} started {flow['triggered']:>4}  sent {flow['sent']:>4}  suppressed {flow['suppressed']:>3}"
               f"  cancelled {flow['cancelled']:>4}  converted {flow['converted']:>3}")
     for channel in m["delivery"]:
-        print(f"  {channel['channel']:8} sent {channel['sent']}")
+        print(f"  {channel['channel']:8} sent {channel['sent']:>4}  delivered {channel['delivered']:>4}"
+              f"  opened {channel['opened']:>4}  clicked {channel['clicked']:>3}  bounced {channel['bounced']:>3}"
+              f"  failed {channel['failed']:>3}")
     # The password and token are shown in the terminal only: this page is open to anyone who reaches the port.
     web.STATE["index"] = {
         "Staff report": f"<a href='/plugins/global/saleor.journey/report/'>{base}/plugins/global/saleor.journey/report/</a>"
@@ -277,6 +315,9 @@ def _report(tally: Any, base: str, password: str, started: float) -> None:
     token_file.touch(mode=0o600)
     token_file.chmod(0o600)
     token_file.write_text(token + "\n")
+    if not serving:
+        print("\nNot serving (--no-serve): run without it to browse the report, the GraphQL explorer and the outbox.")
+        return
     print(f"""
 Open in a browser:
   {base}/                                        this demo's index
@@ -289,24 +330,23 @@ def _pct(rate: float | None) -> str:
     return "-" if rate is None else f"{rate:.0%}"
 
 
-def _serve(port: int, base: str) -> None:
+def _serve(port: int, base: str, embedded: bool) -> None:
     from django.core.servers.basehttp import (
         WSGIServer,
         get_internal_wsgi_application,
         run,
     )
 
-    print(f"\nServing on {base} - press Ctrl+C to stop (the embedded database stops with it).", flush=True)
-    try:
-        run("127.0.0.1", port, get_internal_wsgi_application(), threading=True, server_cls=WSGIServer)
-    except KeyboardInterrupt:
-        print("\nstopped")
+    also = " (the embedded database stops with it)" if embedded else ""
+    print(f"\nServing on {base} - press Ctrl+C to stop{also}.", flush=True)
+    run("127.0.0.1", port, get_internal_wsgi_application(), threading=True, server_cls=WSGIServer)
 
 
 SUMMARY = """{ journeyFunnel { stages { stage customers reached } lapsed }
   journeyMetrics { abandonedCarts remindersSent cartsRecovered recoveryRate recoveredRevenue { currency amount }
     reviewRequestsSent reviewsReceived reviewRate averageRating
-    flows { flow triggered sent suppressed cancelled converted } delivery { channel sent } } }"""
+    flows { flow triggered sent suppressed cancelled converted }
+    delivery { channel sent delivered opened clicked bounced failed } } }"""
 
 
 if __name__ == "__main__":

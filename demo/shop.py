@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from . import clock
 
@@ -59,14 +59,14 @@ def poisson(rnd: random.Random, mean: float) -> int:
 
 class Shop:
     def __init__(self, manager: Any, client: Any, rnd: random.Random, customers: int, start: datetime,
-                 consent_key: str, esp_webhook_auth: str) -> None:
+                 consent_key: str, esp_webhook_auth: str, twilio_auth_token: str) -> None:
         from saleor.channel.models import Channel
         from saleor.checkout.models import Checkout
         from saleor.product.models import Product, ProductVariant, ProductVariantChannelListing
         from saleor.warehouse.models import Stock, Warehouse
 
         self.manager, self.client, self.rnd, self.start = manager, client, rnd, start
-        self.consent_key, self.esp_webhook_auth = consent_key, esp_webhook_auth
+        self.consent_key, self.esp_webhook_auth, self.twilio_auth_token = consent_key, esp_webhook_auth, twilio_auth_token
         self.tally = Tally()
         # Saleor stamps last_change with its own clock; in the demo that clock is the replayed hour.
         Checkout._meta.get_field("last_change").auto_now = False
@@ -215,9 +215,10 @@ class Shop:
         with sinks.email.lock:
             emails = [r.body for r in sinks.email.received[self.seen_email:]]
         with sinks.twilio.lock:
-            texts = len(sinks.twilio.received) - self.seen_sms
+            texts = [r.body for r in sinks.twilio.received[self.seen_sms:]]
         self.seen_email += len(emails)
-        self.seen_sms += texts
+        self.seen_sms += len(texts)
+        self._text_reports(texts)
         ids = [int(b.get("Metadata", {}).get("journey_message_id", 0) or 0) for b in emails]
         messages = ScheduledMessage.objects.in_bulk([i for i in ids if i])
         for body, message_id in zip(emails, ids, strict=True):
@@ -261,6 +262,32 @@ class Shop:
             if answer.status_code < 300:
                 self.tally.add(f"provider reports: {event['RecordType'].lower()}")
 
+    def _text_reports(self, requests: list[dict[str, Any]]) -> None:
+        """Report back as Twilio does: each text's status to the StatusCallback URL it was sent with, signed.
+
+        Most are delivered; a few numbers are unreachable (30003, "undelivered").
+        """
+        from twilio.request_validator import RequestValidator
+
+        from saleor_journey.models import ScheduledMessage
+
+        validator = RequestValidator(self.twilio_auth_token)
+        for request in requests:
+            message = ScheduledMessage.objects.filter(recipient=request.get("To"), state="sent", channel="sms",
+                                                      sent_at__isnull=False).order_by("-sent_at").first()
+            callback = request.get("StatusCallback")
+            if message is None or not callback or not message.provider_message_id:
+                continue
+            report = {"MessageSid": message.provider_message_id, "AccountSid": request.get("AccountSid", ""),
+                      "To": message.recipient, "MessageStatus": "delivered"}
+            if self.rnd.random() < 0.05:
+                report.update(MessageStatus="undelivered", ErrorCode="30003")
+            answer = self.client.post(urlsplit(callback).path, urlencode(report),
+                                      content_type="application/x-www-form-urlencoded",
+                                      HTTP_X_TWILIO_SIGNATURE=validator.compute_signature(callback, report))
+            if answer.status_code < 300:
+                self.tally.add(f"Twilio reports: {report['MessageStatus']}")
+
     def _review(self, body: dict[str, Any]) -> None:
         links = re.findall(r'href="([^"]*/review/[^"]+)"', body.get("HtmlBody", ""))
         if not links:
@@ -269,8 +296,8 @@ class Shop:
         if self.client.get(path).status_code != 200:
             return
         rating = self.rnd.choice(RATINGS)
-        answer = self.client.post(path, {"rating": str(rating), "title": "Recensione",
-                                         "text": self.rnd.choice(REVIEW_TEXTS)})
+        form = urlencode({"rating": str(rating), "title": "Recensione", "text": self.rnd.choice(REVIEW_TEXTS)})
+        answer = self.client.post(path, form, content_type="application/x-www-form-urlencoded")  # as a browser posts
         if answer.status_code == 200:
             self.tally.add(f"reviews {rating}★")
 

@@ -1,22 +1,62 @@
-"""Sample data for looking at messages: the rendering command and the report's Messages page."""
+"""Sample data for looking at messages: the rendering command and the report's Messages page.
+
+Each flow's sample holds what that flow's messages really carry when the
+dispatcher sends them (``plugins/flow_support.py`` fills the same keys): a cart
+reminder the cart, its prices and total; a thank-you the order's lines without
+prices; a cross-sell recommendations with their links; a review request one
+review link per product; a win-back and a welcome only the shop's address and,
+for a win-back, its code. Nothing a customer of that flow would not see.
+"""
 
 from typing import Any
 
-#: What a message shows, made up: a cart of two items, an order number, vouchers, an unsubscribe link.
-SAMPLE: dict[str, Any] = {
+from ..core.flows import ABANDONED_CART, POST_PURCHASE, REVIEW_REQUEST, WIN_BACK
+
+SHOP = "https://shop.example.com/"
+#: What every message has: the shop's name and an unsubscribe link.
+COMMON: dict[str, Any] = {
     "shop_name": "Bottega Esempio",
     "unsubscribe_url": "https://api.shop.example.com/plugins/global/saleor.journey/unsubscribe/SAMPLE/",
-    "action_url": "https://shop.example.com/cart?checkout=Q2hlY2tvdXQ6c2FtcGxl",
+    "currency": "EUR",
+}
+#: Codes shown when the shop has set none (the flows offer the shop's own).
+CART_VOUCHER = "TORNA10"
+WIN_BACK_VOUCHER = "BENTORNATO15"
+_CART: dict[str, Any] = {
+    "action_url": f"{SHOP}cart?checkout=Q2hlY2tvdXQ6c2FtcGxl",
     "items": [
         {"name": "Caffè in grani", "variant": "1 kg", "quantity": 2, "price": "18.90",
-         "thumbnail": "https://shop.example.com/media/caffe.jpg"},
+         "thumbnail": f"{SHOP}thumbnail/UHJvZHVjdE1lZGlhOjE=/128/"},
         {"name": "Moka 3 tazze", "variant": "Alluminio", "quantity": 1, "price": "24.00"},
     ],
     "total": "61.80",
-    "currency": "EUR",
-    "number": 1042,
-    "voucher": "TORNA10",
-    "headline": "Il tuo carrello ti aspetta",
-    "body": "Torna a trovarci.",
 }
+_ORDERED = [
+    {"name": "Caffè in grani", "variant": "1 kg", "quantity": 2},
+    {"name": "Moka 3 tazze", "variant": "Alluminio", "quantity": 1},
+]
+_RECOMMENDED = [
+    {"name": "Tazzine in ceramica", "quantity": None, "url": f"{SHOP}products/tazzine/"},
+    {"name": "Macinacaffè manuale", "quantity": None, "url": f"{SHOP}products/macinacaffe/"},
+]
+_REVIEW = "https://api.shop.example.com/plugins/global/saleor.journey/review/SAMPLE-{}/"
 
+
+def sample_context(flow: str, step: str, cart_voucher: str | None = None,
+                   win_back_voucher: str | None = None) -> dict[str, Any]:
+    """Return what ``flow``'s ``step`` carries when it is sent, made up (the shop's own codes where it has them)."""
+    context = dict(COMMON)
+    if flow == ABANDONED_CART:
+        context.update(_CART, voucher=cart_voucher or CART_VOUCHER)
+    elif flow == POST_PURCHASE:
+        items = _RECOMMENDED if step == "cross_sell" else _ORDERED
+        context.update(number=1042, items=[dict(i) for i in items], action_url=SHOP)
+    elif flow == REVIEW_REQUEST:
+        items = [{**item, "url": _REVIEW.format(n), "thumbnail": _CART["items"][0]["thumbnail"] if n == 1 else None}
+                 for n, item in enumerate(_ORDERED, 1)]
+        context.update(number=1042, items=items, action_url=SHOP)
+    elif flow == WIN_BACK:
+        context.update(voucher=win_back_voucher or WIN_BACK_VOUCHER, action_url=SHOP)
+    else:  # welcome, and what else a shop renders with its own templates
+        context.update(action_url=SHOP)
+    return context

@@ -23,6 +23,8 @@ class Journey(models.Model):
     stage = models.CharField(max_length=16, choices=[(s.value, s.value) for s in Stage])
     stage_since = models.DateTimeField()
     last_order_at = models.DateTimeField(null=True, blank=True)
+    # When the person first became known (the state's first_seen_at): their entry into the funnel's first stage.
+    first_seen_at = models.DateTimeField(null=True, blank=True)
     state = models.JSONField(default=dict)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField()
@@ -41,6 +43,8 @@ class Journey(models.Model):
                 name="journey_lapse_idx",
                 condition=models.Q(merged_into__isnull=True, last_order_at__isnull=False),
             ),
+            models.Index(fields=["first_seen_at"], name="journey_first_seen_idx",
+                         condition=models.Q(merged_into__isnull=True)),
             # The API's keyset pages of customers (newest stage change, or newest customer, first).
             models.Index(fields=["stage_since", "id"], name="journey_page_since_idx",
                          condition=models.Q(merged_into__isnull=True)),

@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config import JourneySettings, message_steps
-from ..delivery import rendering
+from ..delivery import rendering, samples
 from ..delivery.channels import build_channels
 from ..delivery.channels.base import Outgoing
-from ..delivery.samples import SAMPLE
 from ..exceptions import SendError
 
 TEST_HEADER = "X-Journey-Test"
@@ -35,16 +34,18 @@ class Preview:
     short: str
 
 
-def sample_context(settings: JourneySettings | None) -> dict[str, Any]:
-    """Return the sample data, with the shop's own sender name where it has one."""
-    shop = settings.sender_name(None) if settings is not None else ""
-    return {**SAMPLE, "shop_name": shop or SAMPLE["shop_name"]}
+def sample_context(settings: JourneySettings | None, flow: str, step: str) -> dict[str, Any]:
+    """Return what the step carries when sent, made up, with the shop's own sender name and codes where it has them."""
+    if settings is None:
+        return samples.sample_context(flow, step)
+    context = samples.sample_context(flow, step, settings.flows.cart_voucher, settings.flows.win_back_voucher)
+    return {**context, "shop_name": settings.sender_name(None) or context["shop_name"]}
 
 
 def _render(settings: JourneySettings | None, key: str, lang: str) -> rendering.Rendered:
     flow, step = key.split("/", 1)
     delivery = settings.delivery if settings is not None else None
-    return rendering.render(flow, step, sample_context(settings), [lang],
+    return rendering.render(flow, step, sample_context(settings, flow, step), [lang],
                             delivery.template_dir if delivery else None, delivery.message_texts if delivery else None)
 
 

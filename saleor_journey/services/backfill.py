@@ -63,7 +63,7 @@ class BatchResult:
 _TEMP_TABLES = """
 CREATE TEMP TABLE IF NOT EXISTS journey_bf_journey (
   key text, user_id bigint, email text, stage text, stage_since timestamptz,
-  last_order_at timestamptz, state jsonb) ON COMMIT DELETE ROWS;
+  last_order_at timestamptz, first_seen_at timestamptz, state jsonb) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS journey_bf_event (
   journey_id bigint, journey_key text, kind text, dedupe_key text, occurred_at timestamptz,
   channel text, payload jsonb) ON COMMIT DELETE ROWS;
@@ -214,18 +214,19 @@ class Backfill:
         if not fresh:
             return {}
         with cursor.cursor.copy(
-            "COPY journey_bf_journey (key, user_id, email, stage, stage_since, last_order_at, state) FROM STDIN"
+            "COPY journey_bf_journey (key, user_id, email, stage, stage_since, last_order_at, first_seen_at, state)"
+            " FROM STDIN"
         ) as copy:
             for f in fresh:
                 s = f.state
                 copy.write_row(
                     (f.journey_key, f.history.user_id, f.history.email, s.stage.value, s.stage_since,
-                     s.last_order_at, json.dumps(s.to_json()))
+                     s.last_order_at, s.first_seen_at, json.dumps(s.to_json()))
                 )
         cursor.execute(
-            f"INSERT INTO {JOURNEYS} (key, user_id, email, stage, stage_since, last_order_at, state, version,"
-            " created_at, updated_at)"
-            " SELECT key, user_id, email, stage, stage_since, last_order_at, state, 1, now(), now()"
+            f"INSERT INTO {JOURNEYS} (key, user_id, email, stage, stage_since, last_order_at, first_seen_at, state,"
+            " version, created_at, updated_at)"
+            " SELECT key, user_id, email, stage, stage_since, last_order_at, first_seen_at, state, 1, now(), now()"
             " FROM journey_bf_journey ON CONFLICT DO NOTHING RETURNING key, id"
         )
         return dict(cursor.fetchall())
@@ -304,9 +305,9 @@ class Backfill:
             state, _ = replay(stored.get(journey_id, []), self.policy, now)
             changed = state.stage.value != stage
             cursor.execute(
-                f"UPDATE {JOURNEYS} SET state = %s::jsonb, last_order_at = %s, stage = %s, stage_since = %s,"
-                " version = version + 1, updated_at = %s WHERE id = %s",
-                [json.dumps(state.to_json()), state.last_order_at, state.stage.value,
+                f"UPDATE {JOURNEYS} SET state = %s::jsonb, last_order_at = %s, first_seen_at = %s, stage = %s,"
+                " stage_since = %s, version = version + 1, updated_at = %s WHERE id = %s",
+                [json.dumps(state.to_json()), state.last_order_at, state.first_seen_at, state.stage.value,
                  now if changed else stage_since, now, journey_id],
             )
             if changed:

@@ -6,7 +6,8 @@ the API to sum, and ``figures_for`` either sums the stored rows or, when they
 are missing or stale, runs the same statements live, so both paths agree by
 construction. A figure is a (day, channel, name) -> value row; names:
 
-  entered:<stage>                 customers moving into the stage (transition time; the causing event's channel)
+  entered:<stage>                 customers moving into the stage (transition time; the causing event's channel),
+                                  and into awareness, the first, when they become known (no channel)
   started:<flow>                  sequences started (distinct subjects of the day's new messages)
   abandoned:abandoned_cart        carts abandoned: the first reminder's delay passed without an order (or the
                                   cart being emptied) first; counted on that reminder's due day
@@ -49,6 +50,9 @@ DAILY = [
         FROM {STAGE_TRANSITIONS} t JOIN {JOURNEYS} j ON j.id = t.journey_id AND j.merged_into_id IS NULL
         LEFT JOIN {JOURNEY_EVENTS} e ON e.id = t.event_id
         WHERE t.at >= %(start)s AND t.at < %(end)s GROUP BY 1, 2, 3""",
+    # Becoming known is the entry into the first stage: it has no transition of its own (a journey starts there).
+    f"""SELECT {_DAY.format(col='first_seen_at')}, '', 'entered:awareness', count(*) FROM {JOURNEYS}
+        WHERE merged_into_id IS NULL AND first_seen_at >= %(start)s AND first_seen_at < %(end)s GROUP BY 1, 2, 3""",
     f"""SELECT d, c, unnest(ARRAY['started:' || flow, 'suppressed:' || flow, 'cancelled:' || flow]),
                unnest(ARRAY[started, suppressed, cancelled])
         FROM (SELECT {_DAY.format(col='created_at')} d, COALESCE(channel_slug, '') c, flow,
@@ -123,13 +127,18 @@ def _bounds(first: date, last: date) -> dict[str, datetime]:
 
 
 def daily(first: date, last: date) -> list[tuple[date, str, str, Decimal]]:
-    """Every figure for each day from ``first`` to ``last`` (inclusive), computed from the tables."""
-    rows: list[tuple[date, str, str, Decimal]] = []
+    """Every figure for each day from ``first`` to ``last`` (inclusive), computed from the tables.
+
+    A figure two statements count (entered:awareness) is their sum.
+    """
+    rows: dict[tuple[date, str, str], Decimal] = defaultdict(Decimal)
     with connection.cursor() as cursor:
         for statement in DAILY:
             cursor.execute(statement, _bounds(first, last))
-            rows += [(d, c, n, Decimal(v)) for d, c, n, v in cursor.fetchall() if n is not None and v]
-    return rows
+            for d, c, n, v in cursor.fetchall():
+                if n is not None and v:
+                    rows[(d, c, n)] += Decimal(v)
+    return [(d, c, n, v) for (d, c, n), v in rows.items()]
 
 
 def stage_counts(channel: str | None, every_channel: bool = False) -> dict[tuple[str, str], int]:
@@ -182,7 +191,8 @@ def _earliest_day() -> date | None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT least((SELECT min(at) FROM {STAGE_TRANSITIONS}), (SELECT min(created_at) FROM {MESSAGES}), (SELECT min(at) FROM {DELIVERY_EVENTS}),"
-            f" (SELECT min(created_at) FROM {REVIEWS}))"
+            f" (SELECT min(created_at) FROM {REVIEWS}),"
+            f" (SELECT min(first_seen_at) FROM {JOURNEYS} WHERE merged_into_id IS NULL))"
         )
         earliest = cursor.fetchone()[0]
     return earliest.astimezone(UTC).date() if earliest else None

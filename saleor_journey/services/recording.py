@@ -328,12 +328,13 @@ class JourneyRecorder:
         """One statement: journey upsert, event, history, guest merge, stage mirror, flow messages."""
         params: list[Any] = []
         ctes: list[str] = []
-        values = [user_id, email, state.stage.value, state.stage_since, state.last_order_at, json.dumps(state.to_json()), now]
+        values = [user_id, email, state.stage.value, state.stage_since, state.last_order_at, state.first_seen_at,
+                  json.dumps(state.to_json()), now]
         if target is None:
             ctes.append(
-                f"j AS (INSERT INTO {JOURNEYS} (key, user_id, email, stage, stage_since, last_order_at, state,"
-                " version, created_at, updated_at)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s::jsonb, 1, %s, %s)"
+                f"j AS (INSERT INTO {JOURNEYS} (key, user_id, email, stage, stage_since, last_order_at, first_seen_at,"
+                " state, version, created_at, updated_at)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s::jsonb, 1, %s, %s)"
                 " ON CONFLICT (key) DO NOTHING RETURNING id)"
             )
             params += [_key_for(user_id, email), *values, now]
@@ -343,7 +344,7 @@ class JourneyRecorder:
                 guest_guard = f" AND EXISTS (SELECT 1 FROM {JOURNEYS} g WHERE g.id = %s AND g.version = %s AND g.merged_into_id IS NULL)"
             ctes.append(
                 f"j AS (UPDATE {JOURNEYS} SET key = %s, user_id = %s, email = %s, stage = %s, stage_since = %s,"
-                " last_order_at = %s, state = %s::jsonb, updated_at = %s, version = version + 1"
+                " last_order_at = %s, first_seen_at = %s, state = %s::jsonb, updated_at = %s, version = version + 1"
                 f" WHERE id = %s AND version = %s{guest_guard} RETURNING id)"
             )
             key = _key_for(user_id, email) if user_id is not None else target.key

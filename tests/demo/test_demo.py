@@ -11,17 +11,45 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
+import psutil
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def demo(tmp_path: Path, *args: str, **env: str) -> subprocess.Popen[str]:
+    """Start the demo; at the README's size (300 customers, 21 days) unless ``args`` say otherwise."""
     environment = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CELERY_BROKER_URL",
                                                                     "DJANGO_SETTINGS_MODULE")}
-    return subprocess.Popen([sys.executable, "-m", "demo", "--customers", "80", "--days", "14", *args], cwd=ROOT,
+    return subprocess.Popen([sys.executable, "-m", "demo", *args], cwd=ROOT,
                             env={**environment, "DEMO_STATE_DIR": str(tmp_path), **env}, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def embedded_postgres(state: Path) -> list[psutil.Process]:
+    """Return the embedded PostgreSQL servers still running on a demo's data directory."""
+    running = []
+    for process in psutil.process_iter(attrs=["name", "cmdline"]):
+        cmdline = process.info["cmdline"] or []
+        if process.info["name"] == "postgres" and str(state / "pgdata") in cmdline:
+            running.append(process)
+    return running
+
+
+def figures(output: str) -> dict[str, dict[str, int]]:
+    """Return what the demo printed, by row: the funnel, each flow and delivery channel, the review KPIs."""
+    rows: dict[str, dict[str, int]] = {}
+    for stage, now, reached in re.findall(r"^  (awareness|consideration|purchase|retention|advocacy) +(\d+) / +(\d+)",
+                                          output, re.MULTILINE):
+        rows[stage] = {"customers": int(now), "reached": int(reached)}
+    for name, rest in re.findall(r"^  (\w+) +((?:started|sent) .*)$", output, re.MULTILINE):
+        rows[name] = {key: int(value) for key, value in re.findall(r"(\w+) +(\d+)", rest)}
+    reviews = re.search(r"reviews (\d+) \(\d+%\), average rating ([\d.]+|None)", output)
+    assert reviews, output
+    rows["reviews"] = {"received": int(reviews.group(1)), "rated": reviews.group(2) != "None"}
+    revenue = re.search(r"recovered revenue ([\d.]+) EUR", output)
+    rows["recovered"] = {"cents": round(float(revenue.group(1)) * 100) if revenue else 0}
+    return rows
 
 
 def fetch(url: str) -> tuple[int, str]:
@@ -45,10 +73,24 @@ def test_the_demo_replays_a_shop_prints_the_funnel_and_serves_its_pages(tmp_path
         assert "embedded PostgreSQL" in output
         funnel = dict(re.findall(r"^  (awareness|consideration|purchase|retention|advocacy|lapsed) +(\d+)", output, re.MULTILINE))
         assert set(funnel) == {"awareness", "consideration", "purchase", "retention", "advocacy", "lapsed"}
-        assert int(funnel["purchase"]) + int(funnel["retention"]) > 0
-        sent = {flow: int(n) for flow, n in re.findall(r"^  (\w+) +started +\d+ +sent +(\d+)", output, re.MULTILINE)}
-        for flow in ("abandoned_cart", "post_purchase", "review_request", "welcome"):
-            assert sent[flow] > 0, f"{flow} sent nothing:\n{output}"
+        # The shop window: every flow and figure the README promises comes out filled.
+        shown = figures(output)
+        for stage in ("awareness", "consideration", "purchase", "retention", "advocacy"):
+            assert shown[stage]["customers"] > 0, f"nobody in {stage}:\n{output}"
+            assert shown[stage]["reached"] > 0, f"nobody reached {stage} in the period:\n{output}"
+        assert int(funnel["lapsed"]) > 0, output
+        for flow in ("abandoned_cart", "post_purchase", "review_request", "win_back", "welcome"):
+            assert shown[flow]["started"] > 0, f"{flow} started nothing:\n{output}"
+            assert shown[flow]["sent"] > 0, f"{flow} sent nothing:\n{output}"
+        for flow in ("abandoned_cart", "win_back"):
+            assert shown[flow]["converted"] > 0, f"{flow} converted nobody:\n{output}"
+        assert shown["recovered"]["cents"] > 0, output
+        assert shown["reviews"]["received"] > 0, f"no reviews:\n{output}"
+        assert shown["reviews"]["rated"], output
+        for event in ("delivered", "opened", "clicked", "bounced"):
+            assert shown["email"][event] > 0, f"no email {event}:\n{output}"
+        assert shown["sms"]["delivered"] > 0, f"no text delivered:\n{output}"
+        assert shown["sms"]["failed"] > 0, f"no undelivered text:\n{output}"
         for path in ("/plugins/global/saleor.journey/report/", "/plugins/global/saleor.journey/graphql/", "/outbox/"):
             assert f"{base}{path}" in output
         status, index = fetch(f"{base}/")
@@ -86,17 +128,48 @@ def test_the_demo_replays_a_shop_prints_the_funnel_and_serves_its_pages(tmp_path
         assert email_row
         assert 0 < int(email_row.group(3)) <= int(email_row.group(2)) <= int(email_row.group(1))
     finally:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signal.SIGTERM)  # as a container stop or a service manager ends it
         try:
             rest, _ = process.communicate(timeout=120)
         except subprocess.TimeoutExpired:
             process.kill()  # never leave a demo (and its database) running after the test
             process.communicate()
             raise
+        finally:
+            for server in embedded_postgres(tmp_path):
+                server.kill()
     assert process.returncode == 0, rest
     assert "stopped" in rest, rest
     # The embedded PostgreSQL stopped with the demo.
+    assert f"embedded PostgreSQL in {tmp_path / 'pgdata'} stopped" in rest
     assert not list(tmp_path.glob("pgdata/postmaster.pid"))
+
+
+def test_the_demo_stops_its_database_however_it_ends(tmp_path: Path) -> None:
+    small = ("--customers", "20", "--days", "1")
+    try:
+        output, _ = demo(tmp_path, *small, "--no-serve").communicate(timeout=120)
+        assert "embedded PostgreSQL in" in output
+        assert embedded_postgres(tmp_path) == [], output
+        assert "Not serving (--no-serve)" in output
+        assert "Open in a browser" not in output  # nothing is served at those addresses
+        assert "http://127.0.0.1" not in output
+        # A demo killed outright (SIGKILL, out of memory) cannot stop anything; the next run stops its server.
+        for stop in (signal.SIGKILL, signal.SIGINT):
+            process = demo(tmp_path, *small, "--port", "8392")
+            while not (line := process.stdout.readline()).startswith("Serving on"):  # type: ignore[union-attr]
+                assert line, "the demo stopped early"
+            process.send_signal(stop)
+            rest, _ = process.communicate(timeout=120)
+            if stop == signal.SIGKILL:
+                assert len(embedded_postgres(tmp_path)) == 1  # left behind
+            else:
+                assert process.returncode == 0, rest
+                assert "stopped" in rest
+                assert embedded_postgres(tmp_path) == [], rest
+    finally:
+        for server in embedded_postgres(tmp_path):
+            server.kill()
 
 
 def database_url(name: str) -> str:
@@ -110,7 +183,7 @@ def database_url(name: str) -> str:
 
 def test_with_a_database_url_and_a_broker_the_demo_sends_through_a_celery_worker(tmp_path: Path) -> None:
     broker = urlunsplit(urlsplit(settings.CELERY_BROKER_URL)._replace(path="/11"))  # the suite's Redis
-    process = demo(tmp_path, "--no-serve", "--days", "7", DATABASE_URL=database_url("journey_demo_test"),
+    process = demo(tmp_path, "--no-serve", "--customers", "80", "--days", "7", DATABASE_URL=database_url("journey_demo_test"),
                    CELERY_BROKER_URL=broker)
     output, _ = process.communicate(timeout=300)
     assert process.returncode == 0, output

@@ -171,6 +171,8 @@ def test_the_funnel_counts_stages_now_and_moves_in_the_period(api: Any, token_fo
     assert stages["PURCHASE"]["conversionRate"] == pytest.approx(2 / 3, abs=1e-4)
     assert stages["RETENTION"]["conversionRate"] == 0.5
     assert stages["AWARENESS"]["conversionRate"] is None
+    assert stages["AWARENESS"]["reached"] == 5  # becoming known is entering the first stage
+    assert stages["CONSIDERATION"]["conversionRate"] == 0.6
     long_ago = {"gte": (timezone.now() - timedelta(days=90)).isoformat(), "lte": (timezone.now() - timedelta(days=60)).isoformat()}
     old = api(FUNNEL, {"period": long_ago}, token=token_for(MANAGE_USERS, email="s2@example.com"))
     assert all(s["reached"] == 0 for s in old.data["journeyFunnel"]["stages"])

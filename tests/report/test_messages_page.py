@@ -118,3 +118,35 @@ def test_a_token_user_sees_the_messages_without_a_test_button_they_could_not_use
     assert set(shown(page.content.decode())) == set(message_steps())
     assert 'value="send_test"' not in page.content.decode()
 
+
+
+def texts(page: str) -> dict[str, str]:
+    """Return each step's text part (or SMS text) as the page shows it."""
+    found = {}
+    for key, body in re.findall(r'data-key="([^"]+)"[^>]*>(.*?)</section>', page, re.DOTALL):
+        part = re.search(r'<pre class="(?:text|sms)">(.*?)</pre>', body, re.DOTALL)
+        found[key] = part.group(1) if part else ""
+    return found
+
+
+def test_each_step_previews_with_what_its_flow_really_carries(owner_browser: Client) -> None:
+    page = texts(owner_browser.get(REPORT, {"view": "messages", "mlang": "en"}).content.decode())
+    cart_total, cart_price = "61.80", "18.90"
+    for step in ("reminder_1", "reminder_2", "reminder_3"):
+        assert cart_total in page[f"abandoned_cart/{step}"], page[f"abandoned_cart/{step}"]
+        assert cart_price in page[f"abandoned_cart/{step}"]
+    thank_you = page["post_purchase/thank_you"]
+    assert "#1042" in thank_you
+    assert "Caffè in grani (1 kg) x 2" in thank_you  # what was ordered, without prices or a cart total
+    assert cart_price not in thank_you
+    assert cart_total not in thank_you
+    cross_sell = page["post_purchase/cross_sell"]
+    assert "Tazzine in ceramica: https://shop.example.com/products/tazzine/" in cross_sell  # recommendations
+    assert "Caffè in grani" not in cross_sell  # not what was bought, not the cart
+    assert cart_total not in cross_sell
+    assert "/review/SAMPLE-1/" in page["review_request/request"]
+    for key in ("win_back/email", "win_back/sms", "welcome/email"):
+        assert "Caffè in grani" not in page[key], key  # no cart lines
+        assert cart_total not in page[key], key
+    assert "BENTORNATO15" in page["win_back/email"]
+    assert "TORNA10" not in page["win_back/email"]

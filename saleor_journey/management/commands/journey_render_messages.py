@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from ...core.flows import FLOWS, FlowSettings
 from ...delivery import rendering
-from ...delivery.samples import SAMPLE
+from ...delivery.samples import sample_context
 
 
 class Command(BaseCommand):
@@ -27,7 +27,7 @@ class Command(BaseCommand):
             names = [s.name for s in steps] or (["email"] if flow == "welcome" else [])
             for step in names:
                 for lang in rendering.LANGUAGES:
-                    rendered = rendering.render(flow, step, SAMPLE, [lang], options["template_dir"])
+                    rendered = rendering.render(flow, step, sample_context(flow, step), [lang], options["template_dir"])
                     if rendered.language != lang:
                         raise SystemExit(f"{flow}/{step} has no {lang} template")
                     base = out / f"{flow}.{step}.{lang}"
