@@ -2,6 +2,8 @@
 
 import graphene
 
+from .scalars import DateTime
+
 
 class Money(graphene.ObjectType):
     currency = graphene.String(required=True)
@@ -33,9 +35,9 @@ class ChannelDelivery(graphene.ObjectType):
 
 
 class JourneyMetrics(graphene.ObjectType):
-    period_start = graphene.DateTime(required=True, description="Start of the first whole UTC day counted.")
-    period_end = graphene.DateTime(required=True, description="End of the last whole UTC day counted.")
-    as_of = graphene.DateTime(required=True, description="When the figures were computed (refreshed every 10 minutes).")
+    period_start = DateTime(required=True, description="Start of the first whole UTC day counted.")
+    period_end = DateTime(required=True, description="End of the last whole UTC day counted.")
+    as_of = DateTime(required=True, description="When the figures were computed (refreshed every 10 minutes).")
     abandoned_carts = graphene.Int(required=True, description=(
         "Carts abandoned in the period: a cart with an item and an address whose first reminder came due without "
         "an order placed from it before (counted on that day), whether or not a reminder could be sent."))

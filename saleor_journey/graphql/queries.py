@@ -19,6 +19,7 @@ from ..services import metrics as journey_metrics
 from . import metrics, types
 from .errors import InvalidInput, PermissionDenied
 from .pagination import Page, PaginationError, paginate
+from .scalars import DateTime
 
 #: The longest period a KPI query may cover.
 MAX_PERIOD = timedelta(days=366)
@@ -86,13 +87,13 @@ ProductReviewSortingInput = sorting_input("ProductReview", ["created_at", "ratin
 class CustomerJourneyFilterInput(graphene.InputObjectType):
     stage = graphene.List(graphene.NonNull(types.JourneyStageEnum))
     channel = graphene.String(description="Customers with at least one event in this Saleor channel (slug).")
-    stage_changed_since = graphene.DateTime()
+    stage_changed_since = DateTime()
     email = graphene.String(description="Exact address, any case.")
 
 
 class PeriodInput(graphene.InputObjectType):
-    gte = graphene.DateTime(required=True)
-    lte = graphene.DateTime(description="Defaults to now.")
+    gte = DateTime(required=True)
+    lte = DateTime(description="Defaults to now.")
 
 
 class ProductReviewFilterInput(graphene.InputObjectType):
@@ -122,9 +123,9 @@ class FunnelStage(graphene.ObjectType):
 
 
 class JourneyFunnel(graphene.ObjectType):
-    period_start = graphene.DateTime(required=True, description="Start of the first whole UTC day counted.")
-    period_end = graphene.DateTime(required=True, description="End of the last whole UTC day counted.")
-    as_of = graphene.DateTime(required=True, description="When the figures were computed (refreshed every 10 minutes).")
+    period_start = DateTime(required=True, description="Start of the first whole UTC day counted.")
+    period_end = DateTime(required=True, description="End of the last whole UTC day counted.")
+    as_of = DateTime(required=True, description="When the figures were computed (refreshed every 10 minutes).")
     stages = graphene.List(graphene.NonNull(FunnelStage), required=True)
     lapsed = graphene.Int(required=True, description="Customers lapsed now.")
 
@@ -142,10 +143,7 @@ def period_of(period: Any) -> tuple[date, date, datetime, datetime]:
     now = journey_clock.now()
     # By default the last 30 whole UTC days, today included (as the report's default).
     start, end = (now - timedelta(days=29), now) if period is None else (period.gte, period.lte or now)
-    if not isinstance(start, datetime) or not isinstance(end, datetime):
-        raise InvalidInput("period: gte and lte must be ISO 8601 times (e.g. 2026-11-01T00:00:00Z).", "period")
-    if start.tzinfo is None or end.tzinfo is None:
-        raise InvalidInput("period: give times with a time zone (e.g. 2026-11-01T00:00:00Z).", "period")
+    # Both are aware times that fit the calendar in UTC: the DateTime scalar refused anything else (scalars.py).
     if end < start:
         raise InvalidInput("period: lte is before gte.", "period")
     if end - start > MAX_PERIOD:

@@ -8,6 +8,7 @@ from graphene import relay
 from ..core.requestor import Permission
 from ..core.stages import Stage
 from ..models import MessageState, ReviewStatus
+from .scalars import DateTime
 
 JourneyStageEnum = graphene.Enum("JourneyStageEnum", [(s.name, s.value) for s in Stage])
 ReviewStatusEnum = graphene.Enum("ReviewStatusEnum", [(s.name, s.value) for s in ReviewStatus])
@@ -28,12 +29,12 @@ class StageChange(graphene.ObjectType):
     from_stage = graphene.Field(JourneyStageEnum, required=True)
     to_stage = graphene.Field(JourneyStageEnum, required=True)
     cause = graphene.String(required=True, description="The event kind that moved the customer, `lapse` or `backfill`.")
-    at = graphene.DateTime(required=True)
+    at = DateTime(required=True)
 
 
 class JourneyEvent(graphene.ObjectType):
     kind = graphene.String(required=True)
-    occurred_at = graphene.DateTime(required=True)
+    occurred_at = DateTime(required=True)
     channel = graphene.String(description="Saleor channel slug, when the event had one.")
     source = graphene.String(required=True, description="`live` or `backfill`.")
 
@@ -45,8 +46,8 @@ class ScheduledMessage(graphene.ObjectType):
     channel = graphene.String(required=True, description="email, sms or whatsapp.")
     state = graphene.Field(MessageStateEnum, required=True)
     reason = graphene.String(required=True, description="Why it was skipped, deferred or failed; empty otherwise.")
-    due_at = graphene.DateTime(required=True)
-    sent_at = graphene.DateTime()
+    due_at = DateTime(required=True)
+    sent_at = DateTime()
 
     @staticmethod
     def resolve_id(root: Any, info: Any) -> str:
@@ -57,7 +58,7 @@ class ChannelConsent(graphene.ObjectType):
     channel = graphene.String(required=True)
     address = graphene.String(required=True)
     granted = graphene.Boolean(description="The recorded answer; null when the customer never answered.")
-    recorded_at = graphene.DateTime()
+    recorded_at = DateTime()
     suppressed = graphene.Boolean(required=True, description="Opted out, bounced or complained: nothing is sent.")
 
 
@@ -70,7 +71,7 @@ class ProductReview(graphene.ObjectType):
     text = graphene.String(required=True, description="Plain text as written; escape it when you show it.")
     language = graphene.String(required=True)
     status = graphene.Field(ReviewStatusEnum, required=True)
-    created_at = graphene.DateTime(required=True)
+    created_at = DateTime(required=True)
     verified_purchase = graphene.Boolean(required=True, description="Always true: reviews come from orders.")
     order = graphene.ID(description="Saleor Order ID; staff with MANAGE_ORDERS only.")
 
@@ -100,9 +101,9 @@ class CustomerJourney(graphene.ObjectType):
     user = graphene.ID(description="Saleor User ID; null for a guest.")
     email = graphene.String()
     stage = graphene.Field(JourneyStageEnum, required=True)
-    stage_since = graphene.DateTime(required=True)
-    last_order_at = graphene.DateTime()
-    created_at = graphene.DateTime(required=True)
+    stage_since = DateTime(required=True)
+    last_order_at = DateTime()
+    created_at = DateTime(required=True)
     history = graphene.List(graphene.NonNull(StageChange), required=True, description="Oldest first.")
     events = graphene.List(graphene.NonNull(JourneyEvent), required=True, description="The 20 most recent.")
     messages = graphene.List(graphene.NonNull(ScheduledMessage), required=True,
