@@ -294,6 +294,9 @@ def _report(tally: Any, base: str, password: str, started: float, serving: bool)
     print("\nKPIs (last 30 days):")
     print(f"  abandoned carts {m['abandonedCarts']}, reminders sent {m['remindersSent']}, recovered {m['cartsRecovered']}"
           f" ({_pct(m['recoveryRate'])}), recovered revenue {revenue}")
+    reasons = ", ".join(f"{r['reason'].lower()} {r['answers']}" for r in sorted(m["cartReasons"], key=lambda r: -r["answers"]))
+    print(f"  carts with an item {m['cartsWithItems']}, abandoned {m['abandonedCheckouts']}"
+          f" (abandonment rate {_pct(m['abandonmentRate'])}); why, from {m['cartReasonsGiven']} answers: {reasons}")
     print(f"  review requests {m['reviewRequestsSent']}, reviews {m['reviewsReceived']} ({_pct(m['reviewRate'])}),"
           f" average rating {m['averageRating']}")
     for flow in m["flows"]:
@@ -344,6 +347,7 @@ def _serve(port: int, base: str, embedded: bool) -> None:
 
 SUMMARY = """{ journeyFunnel { stages { stage customers reached } lapsed }
   journeyMetrics { abandonedCarts remindersSent cartsRecovered recoveryRate recoveredRevenue { currency amount }
+    cartsWithItems abandonedCheckouts abandonmentRate cartReasonsGiven cartReasons { reason answers }
     reviewRequestsSent reviewsReceived reviewRate averageRating
     flows { flow triggered sent suppressed cancelled converted }
     delivery { channel sent delivered opened clicked bounced failed } } }"""

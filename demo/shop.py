@@ -7,7 +7,7 @@ installs it. Then, each simulated hour: accounts are opened, products viewed
 bought, orders fulfilled or cancelled; the lapse check runs once a day; the
 beat sweep sends what is due; and customers react to what they received: they
 come back to a reminded cart, follow a review link and rate the product on the
-review page, click an unsubscribe link, return after a win-back message.
+review page, say why they left a cart, click an unsubscribe link, return after a win-back message.
 """
 
 import json
@@ -32,6 +32,10 @@ PRODUCTS = [
 RATINGS = [5] * 45 + [4] * 25 + [3] * 12 + [2] * 8 + [1] * 10  # how reviews usually spread
 REVIEW_TEXTS = ["Arrivato in tempo, ottima qualità.", "Bello, ma la confezione era rovinata.", "Exactly as described.",
                 "Non è come nelle foto.", "Perfetto come regalo."]
+#: Why customers say they left a cart, roughly as surveys of shoppers find it (shipping costs first).
+CART_REASONS = (["shipping_cost"] * 30 + ["price"] * 22 + ["just_looking"] * 20 + ["delivery_time"] * 12
+                + ["payment_options"] * 8 + ["other"] * 8)
+CART_REASON_TEXTS = ["Aspetto lo stipendio.", "Volevo prima chiedere a mia moglie.", "Il sito mi ha chiesto troppi dati."]
 GRAPHQL = "/plugins/global/saleor.journey/graphql/"
 ESP_TRACKING = "/plugins/global/saleor.journey/esp/tracking/"
 TRACK = """mutation T($email: String!, $product: ID!) {
@@ -232,6 +236,8 @@ class Shop:
                     checkout, email, lines = self.open_carts.pop(token)
                     self.buy(checkout, email, lines, now)
                     self.tally.add("carts bought after a reminder")
+                elif self.rnd.random() < 0.15:
+                    self._cart_reason(body)
             elif message.flow == "review_request" and self.rnd.random() < 0.4:
                 self._review(body)
             elif message.flow == "win_back" and self.rnd.random() < 0.2:
@@ -301,6 +307,22 @@ class Shop:
         answer = self.client.post(path, form, content_type="application/x-www-form-urlencoded")  # as a browser posts
         if answer.status_code == 200:
             self.tally.add(f"reviews {rating}★")
+
+    def _cart_reason(self, body: dict[str, Any]) -> None:
+        """Say why the cart was left, as a customer does: follow one of the email's links, then press Send."""
+        found = re.findall(r'href="[^"]*?(/plugins/[^"?]*/cart-reason/[^"?]+/)\?reason=(\w+)"', body.get("HtmlBody", ""))
+        links = {code: path for path, code in found}
+        if not links:
+            return
+        reason = self.rnd.choice(CART_REASONS)
+        if self.client.get(links[reason], {"reason": reason}).status_code != 200:
+            return
+        form = {"reason": reason, "text": self.rnd.choice(CART_REASON_TEXTS) if reason == "other" else ""}
+        if self.rnd.random() < 0.1:
+            form["stop"] = "1"
+        answer = self.client.post(links[reason], urlencode(form), content_type="application/x-www-form-urlencoded")
+        if answer.status_code == 200:
+            self.tally.add(f"cart reasons: {reason}")
 
     def _unsubscribe(self, body: dict[str, Any]) -> None:
         headers = {h["Name"]: h["Value"] for h in body.get("Headers", [])}

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .core.answers import CART_REASON_WORD_PARTS, CART_REASON_WORDS
 from .core.flows import FlowSettings, Step
 from .core.rules import StagePolicy
 from .exceptions import ConfigurationError
@@ -333,7 +334,8 @@ def _channel_settings(raw: Any) -> dict[str, ChannelSettings]:
 
 
 #: What an owner may write for a message, by the step's channel.
-OWNER_PARTS = {"email": ("subject", "heading", "body"), "sms": ("sms",), "whatsapp": ("sms",)}
+OWNER_PARTS = {"email": ("subject", "heading", "body"), "sms": ("sms",), "whatsapp": ("sms",),
+               "reasons": CART_REASON_WORD_PARTS}  # the cart reminders' "Tell us why" (abandoned_cart/reasons)
 #: The variables an owner's text may use, per flow (the README lists them with what they hold).
 OWNER_VARIABLES = {
     "abandoned_cart": ("shop_name", "action_url", "voucher"),
@@ -366,14 +368,14 @@ def _message_texts(values: Mapping[str, Any]) -> str | None:
     texts = _read_json_object(values, name, '{"abandoned_cart/reminder_1": {"it": {"subject": "..."}}}')
     if not texts:
         return None
-    steps = message_steps()
+    steps = {**message_steps(), CART_REASON_WORDS: "reasons"}
     for key, languages in texts.items():
         if key not in steps:
             raise ConfigurationError(name, f"{key!r} is not a message; use one of {', '.join(sorted(steps))}")
         if not isinstance(languages, dict):
             raise ConfigurationError(name, f"{key}: must be an object keyed by language, e.g. {{\"it\": {{...}}}}")
         flow = key.split("/", 1)[0]
-        allowed = OWNER_VARIABLES[flow]
+        allowed = OWNER_VARIABLES[flow] if key != CART_REASON_WORDS else ()  # the reasons' words are shown as written
         parts = OWNER_PARTS[steps[key]]
         for lang, words in languages.items():
             if lang not in LANGUAGES:  # the ones the plugin translates: a step is never half in another language
@@ -389,8 +391,10 @@ def _message_texts(values: Mapping[str, Any]) -> str | None:
                 for token in Lexer(text).tokenize():
                     if token.token_type == TokenType.BLOCK:
                         raise ConfigurationError(name, f"{where}, line {token.lineno}: tags such as {{% {token.contents} %}} are not allowed; write words and {{{{ variable }}}} only")
+                    if token.token_type == TokenType.VAR and not allowed:
+                        raise ConfigurationError(name, f"{where}, line {token.lineno}: {{{{ {token.contents.strip()} }}}} is not available here; write words only")
                     if token.token_type == TokenType.VAR and token.contents.strip() not in allowed:
                         raise ConfigurationError(name, f"{where}, line {token.lineno}: {{{{ {token.contents.strip()} }}}} is not available here; use {', '.join('{{ ' + v + ' }}' for v in allowed)}")
-                if part in ("subject", "heading", "sms") and "\n" in text.strip():
+                if part != "body" and "\n" in text.strip():
                     raise ConfigurationError(name, f"{where}: must be one line")
     return json.dumps(texts, sort_keys=True, ensure_ascii=False)

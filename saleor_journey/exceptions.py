@@ -63,3 +63,11 @@ class ForgedCallbackError(JourneyError):
     def __init__(self, reason: str, status: int = 403) -> None:
         super().__init__(reason)
         self.status = status
+
+
+class InvalidInput(JourneyError, ValueError):
+    """A customer's form or an API input that cannot be taken; ``fields`` names every field that is wrong."""
+
+    def __init__(self, fields: list[str]) -> None:
+        super().__init__("invalid " + ", ".join(fields))
+        self.fields = fields

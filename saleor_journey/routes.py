@@ -7,6 +7,7 @@ TWILIO_STATUS = "/twilio/status/"
 TWILIO_INBOUND = "/twilio/inbound/"
 ESP_TRACKING = "/esp/tracking/"
 REVIEW = "/review/"
+CART_REASON = "/cart-reason/"
 GRAPHQL = "/graphql/"
 REPORT = "/report/"
 

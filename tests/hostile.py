@@ -1,6 +1,6 @@
 """Requests an attacker or a broken client sends to the plugin's route, and what each must get back.
 
-``probes(keys)`` lists them by family (graphql, report, review, unsubscribe,
+``probes(keys)`` lists them by family (graphql, report, review, cart-reason, unsubscribe,
 twilio, esp, pages); ``keys`` holds what an honest party has (a staff
 token, a real unsubscribe or review link, the Twilio auth token, the
 tracking webhook's password), for the requests that are authentic but
@@ -40,6 +40,7 @@ class Keys:
     public_base: str  # the public base URL Twilio signs, e.g. https://api.shop.example.com
     esp_basic_auth: str  # "user:password" of the tracking webhook (Postmark)
     message_id: int  # the id of a real message (its address must not be suppressed by the probes)
+    cart_reason_token: str = ""  # a real cart reminder's "Tell us why" token
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,7 @@ def _form(fields: dict[str, str] | list[tuple[str, str]]) -> bytes:
 def form_probes(keys: Keys) -> list[Probe]:
     """Build the probes of the report's sign-in form, the review page, the unsubscribe page."""
     report, review, unsubscribe = "/report/", f"/review/{keys.review_token}/", f"/unsubscribe/{keys.unsubscribe_token}/"
+    reason = f"/cart-reason/{keys.cart_reason_token}/"
     many = _form([(f"f{i}", "x") for i in range(1500)])
     probes = [
         Probe("report", "a sign-in with a NUL in the email", "POST", report,
@@ -217,6 +219,21 @@ def form_probes(keys: Keys) -> list[Probe]:
         Probe("review", "a title of 10,000 characters", "POST", review, _form({"rating": "5", "title": "t" * 10000}),
               FORM, statuses=(400, 429)),
         Probe("review", "PUT", "PUT", review, statuses=(405,)),
+        Probe("cart-reason", "a forged cart-reason link", "POST", "/cart-reason/forged/",
+              _form({"reason": "just_looking"}), FORM, statuses=(400,), says="not valid"),
+        Probe("cart-reason", "an unsubscribe token as a cart-reason link", "POST",
+              f"/cart-reason/{keys.unsubscribe_token}/", _form({"reason": "just_looking"}), FORM, statuses=(400,)),
+        Probe("cart-reason", "a reason that is not one", "POST", reason, _form({"reason": "cheap"}), FORM,
+              statuses=(400, 429), says='role="alert"'),
+        Probe("cart-reason", "a reason in full-width letters", "POST", reason, _form({"reason": "ｐｒｉｃｅ"}), FORM,
+              statuses=(400, 429)),
+        Probe("cart-reason", "a text of 10,000 characters", "POST", reason, _form({"reason": "other", "text": "t" * 10000}),
+              FORM, statuses=(400, 429)),
+        Probe("cart-reason", "a text with a NUL", "POST", reason, _form({"reason": "other", "text": "no\x00"}), FORM,
+              statuses=(400, 429)),
+        Probe("cart-reason", "a link opened with every reason at once", "GET", reason + "?reason=price&reason=other",
+              statuses=(200,)),
+        Probe("cart-reason", "PUT", "PUT", reason, statuses=(405,)),
         Probe("unsubscribe", "a forged unsubscribe link", "POST", "/unsubscribe/forged/", statuses=(400,),
               says="not valid"),
         Probe("unsubscribe", "an unsubscribe link of 20,000 characters", "POST", "/unsubscribe/" + "x" * 20000 + "/",
@@ -225,7 +242,7 @@ def form_probes(keys: Keys) -> list[Probe]:
               _form({"List-Unsubscribe": "One-Click"}), FORM, statuses=(200,)),
         Probe("unsubscribe", "PUT", "PUT", unsubscribe, statuses=(405,)),
     ]
-    for path, family, fine in ((report, "report", 400), (review, "review", 400)):
+    for path, family, fine in ((report, "report", 400), (review, "review", 400), (reason, "cart-reason", 400)):
         probes += [
             Probe(family, "multipart without a boundary", "POST", path, b"--x--", "multipart/form-data",
                   statuses=(415,), says=FORM),
@@ -324,6 +341,8 @@ def page_probes(keys: Keys) -> list[Probe]:
         Probe("pages", "the report's sign-in", "GET", "/report/", statuses=(200,)),
         Probe("pages", "the unsubscribe page", "GET", f"/unsubscribe/{keys.unsubscribe_token}/", statuses=(200,)),
         Probe("pages", "the review page", "GET", f"/review/{keys.review_token}/", statuses=(200,)),
+        Probe("pages", "the cart-reason page", "GET", f"/cart-reason/{keys.cart_reason_token}/?reason=price",
+              statuses=(200,)),
         Probe("pages", "health", "GET", "/health", statuses=(200,)),
         Probe("pages", "a path that is not ours", "GET", "/nothing-here/", statuses=(404,)),
     ]

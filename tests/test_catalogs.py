@@ -17,8 +17,8 @@ from saleor_journey.languages import LANGUAGES
 
 PACKAGE = Path(__file__).resolve().parent.parent / "saleor_journey"
 TEMPLATES = PACKAGE / "templates" / "saleor_journey"
-#: Python modules with translated words (the report's labels).
-PYTHON = [PACKAGE / "report" / "labels.py"]
+#: Python modules with translated words (the report's labels, the cart reasons).
+PYTHON = [PACKAGE / "report" / "labels.py", PACKAGE / "delivery" / "cart_reasons.py"]
 CONTEXT = "journey"
 
 

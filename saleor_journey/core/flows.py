@@ -160,12 +160,15 @@ def cart_sequence(seen: dict[str, Any], at: datetime, settings: FlowSettings) ->
     """Which reminder sequence a cart change belongs to, given its earlier ones; None for none.
 
     ``seen`` holds how many sequences the checkout had (``count``), whether
-    the latest still waits (``live``) and when its last reminder went
-    (``last_sent_at``). A waiting sequence restarts; an ended one is followed by
+    the latest still waits (``live``), when its last reminder went
+    (``last_sent_at``) and whether its customer stopped them (``stopped``:
+    "just looking", or no more reminders). A waiting sequence restarts; an ended one is followed by
     a new one once the cool-down since the last reminder sent has passed (at
     once if none was sent), up to ``cart_max_sequences``.
     """
     count = int(seen.get("count") or 0)
+    if seen.get("stopped"):  # its customer answered "just looking" or asked for no more reminders
+        return None
     if count == 0 or seen.get("live"):
         return max(count, 1)
     if count >= settings.cart_max_sequences:

@@ -24,6 +24,7 @@ from django.template import Context, Engine, Template, TemplateDoesNotExist
 from django.utils import translation
 
 from ..languages import FALLBACK_LANGUAGE, LANGUAGES
+from . import cart_reasons
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 #: A message's parts: (field of ``Rendered``, template suffix).
@@ -81,6 +82,10 @@ def render(
             names.append(f"saleor_journey/messages/{flow}/{step}.")  # the plugin's, translated
         parts: dict[str, str] = {}
         with translation.override(lang):
+            if context.get("reasons_url"):  # a cart reminder by email asks why the cart was left
+                words = owner_words(texts, cart_reasons.OWNER_KEY, lang)
+                context["reasons"] = cart_reasons.choices(words, context["reasons_url"])
+                context["reasons_question"] = cart_reasons.word("question", words)
             for part, ext in PARTS:
                 template = _first(engine, [name + ext for name in names])
                 if template is not None:
@@ -92,6 +97,11 @@ def render(
             parts["subject"] = " ".join(parts.get("subject", "").split())
             return Rendered(language=lang, **parts)
     raise TemplateDoesNotExist(f"no template for {flow}/{step} in {', '.join(langs)}")
+
+
+def owner_words(texts: str | None, key: str, lang: str) -> dict[str, str]:
+    """Return the owner's words under ``key`` (``<flow>/<step>``) for one language, as written (no variables filled)."""
+    return _owner_texts(texts).get(key, {}).get(lang, {})
 
 
 @lru_cache(maxsize=8)

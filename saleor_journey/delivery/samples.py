@@ -2,8 +2,8 @@
 
 Each flow's sample holds what that flow's messages really carry when the
 dispatcher sends them (``plugins/flow_support.py`` fills the same keys): a cart
-reminder the cart, its prices and total; a thank-you the order's lines without
-prices; a cross-sell recommendations with their links; a review request one
+reminder the cart, its prices and total, and by email the "Tell us why" links;
+a thank-you the order's lines without prices; a cross-sell recommendations with their links; a review request one
 review link per product; a win-back and a welcome only the shop's address and,
 for a win-back, its code. Nothing a customer of that flow would not see.
 """
@@ -40,6 +40,7 @@ _RECOMMENDED = [
     {"name": "Macinacaffè manuale", "quantity": None, "url": f"{SHOP}products/macinacaffe/"},
 ]
 _REVIEW = "https://api.shop.example.com/plugins/global/saleor.journey/review/SAMPLE-{}/"
+_CART_REASON = "https://api.shop.example.com/plugins/global/saleor.journey/cart-reason/SAMPLE/"
 
 
 def sample_context(flow: str, step: str, cart_voucher: str | None = None,
@@ -48,6 +49,8 @@ def sample_context(flow: str, step: str, cart_voucher: str | None = None,
     context = dict(COMMON)
     if flow == ABANDONED_CART:
         context.update(_CART, voucher=cart_voucher or CART_VOUCHER)
+        if not step.endswith("_sms"):  # a cart email asks why the cart was left; a text does not
+            context["reasons_url"] = _CART_REASON
     elif flow == POST_PURCHASE:
         items = _RECOMMENDED if step == "cross_sell" else _ORDERED
         context.update(number=1042, items=[dict(i) for i in items], action_url=SHOP)

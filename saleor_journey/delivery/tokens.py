@@ -1,4 +1,4 @@
-"""Signed, opaque tokens for links in messages (one-click unsubscribe)."""
+"""Signed, opaque tokens for links in messages (one-click unsubscribe, review links, cart reasons)."""
 
 from django.core import signing
 
@@ -10,13 +10,21 @@ def unsubscribe_token(message_id: int) -> str:
     return signing.dumps(message_id, salt=UNSUBSCRIBE_SALT, compress=True)
 
 
+def _loads(token: str, salt: str, max_age: int | None = None) -> object:
+    """Return what a token carries, or None when it is forged, mangled or older than ``max_age`` seconds."""
+    try:
+        return signing.loads(token, salt=salt, max_age=max_age)
+    except signing.BadSignature:  # includes SignatureExpired
+        return None
+
+
+def _message_id(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def read_unsubscribe_token(token: str) -> int | None:
     """Return the message id, or None for a forged or mangled token."""
-    try:
-        value = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-    except signing.BadSignature:
-        return None
-    return value if isinstance(value, int) else None
+    return _message_id(_loads(token, UNSUBSCRIBE_SALT))
 
 
 REVIEW_SALT = "saleor-journey.review"
@@ -41,8 +49,20 @@ def review_token(order_id: str, product_id: int, variant_id: int | None, languag
 
 def read_review_token(token: str) -> dict | None:
     """Return the token's claims, or None when forged, mangled or expired."""
-    try:
-        value = signing.loads(token, salt=REVIEW_SALT, max_age=REVIEW_TOKEN_MAX_AGE)
-    except signing.BadSignature:  # includes SignatureExpired
-        return None
+    value = _loads(token, REVIEW_SALT, REVIEW_TOKEN_MAX_AGE)
     return value if isinstance(value, dict) and {"o", "p"} <= set(value) else None
+
+
+CART_REASON_SALT = "saleor-journey.cart-reason"
+#: A "why did you leave your cart" link works for this long after the reminder was sent.
+CART_REASON_TOKEN_MAX_AGE = 60 * 60 * 24 * 30
+
+
+def cart_reason_token(message_id: int) -> str:
+    """Make a signed, expiring token naming one cart reminder (and so its cart and recipient); it reveals no address."""
+    return signing.dumps(message_id, salt=CART_REASON_SALT, compress=True)
+
+
+def read_cart_reason_token(token: str) -> int | None:
+    """Return the reminder's id, or None when the token is forged, mangled or expired."""
+    return _message_id(_loads(token, CART_REASON_SALT, CART_REASON_TOKEN_MAX_AGE))

@@ -34,6 +34,23 @@ class ChannelDelivery(graphene.ObjectType):
     failed = graphene.Int(required=True, description="Refused by the provider or undeliverable.")
 
 
+class CartReason(graphene.Enum):
+    """Why a customer says they left a cart (the cart reminders ask, one click each)."""
+
+    PRICE = "price"
+    SHIPPING_COST = "shipping_cost"
+    DELIVERY_TIME = "delivery_time"
+    PAYMENT_OPTIONS = "payment_options"
+    JUST_LOOKING = "just_looking"
+    OTHER = "other"
+
+
+class CartReasonShare(graphene.ObjectType):
+    reason = graphene.Field(CartReason, required=True)
+    answers = graphene.Int(required=True, description="Carts whose customer gave this reason (their latest answer).")
+    share = graphene.Float(description="answers / every reason given in the period; null when none was given.")
+
+
 class JourneyMetrics(graphene.ObjectType):
     period_start = DateTime(required=True, description="Start of the first whole UTC day counted.")
     period_end = DateTime(required=True, description="End of the last whole UTC day counted.")
@@ -41,6 +58,17 @@ class JourneyMetrics(graphene.ObjectType):
     abandoned_carts = graphene.Int(required=True, description=(
         "Carts abandoned in the period: a cart with an item and an address whose first reminder came due without "
         "an order placed from it before (counted on that day), whether or not a reminder could be sent."))
+    carts_with_items = graphene.Int(required=True, description=(
+        "Checkouts that held an item, counted once, on the day they first did (a known customer's: with a user "
+        "or an email)."))
+    abandoned_checkouts = graphene.Int(required=True, description=(
+        "Of them, abandoned as abandonedCarts counts it, each checkout once (its first reminder sequence)."))
+    abandonment_rate = graphene.Float(description=(
+        "abandonedCheckouts / cartsWithItems; measured while the cart reminders are on (abandonment is the first "
+        "reminder's delay passing without an order); null without carts."))
+    cart_reasons_given = graphene.Int(required=True, description="Carts whose customer said why they left it.")
+    cart_reasons = graphene.List(graphene.NonNull(CartReasonShare), required=True, description=(
+        "Every reason with its count and share, in the order the reminders offer them."))
     reminders_sent = graphene.Int(required=True)
     carts_recovered = graphene.Int(required=True)
     recovery_rate = graphene.Float(description="carts recovered / abandoned carts; null without abandoned carts.")

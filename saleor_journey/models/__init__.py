@@ -1,8 +1,10 @@
 """The plugin's tables.
 
-Journeys (journey.py), message delivery (delivery.py), reviews, precomputed figures, the report's sign-in sessions.
+Journeys (journey.py), message delivery (delivery.py), reviews, customers' answers (answers.py),
+precomputed figures, the report's sign-in sessions.
 """
 
+from .answers import CartReason
 from .delivery import (
     Consent,
     DeliveryEvent,
@@ -21,6 +23,7 @@ from .sessions import ReportSession
 
 __all__ = [
     "BackfillRun",
+    "CartReason",
     "Consent",
     "DeliveryEvent",
     "FlowPause",

@@ -1,5 +1,6 @@
 """The plugin's table names, for the statements written in SQL: one name per table, the same everywhere."""
 
+from .answers import CartReason
 from .delivery import Consent, DeliveryEvent, RecipientCap, ScheduledMessage, Suppression
 from .journey import Journey, JourneyEvent, StageTransition
 from .reviews import ProductReview
@@ -13,3 +14,4 @@ CONSENTS = Consent._meta.db_table
 SUPPRESSIONS = Suppression._meta.db_table
 RECIPIENT_CAPS = RecipientCap._meta.db_table
 REVIEWS = ProductReview._meta.db_table
+CART_REASONS = CartReason._meta.db_table

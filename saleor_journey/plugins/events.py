@@ -82,18 +82,18 @@ def checkout_lines_read(checkout: Any) -> ExtraRead:
     """Read the checkout's lines, address phone and earlier reminder sequences in the recorder's SELECT.
 
     The lines as their count and ``[[variant_id, quantity], ...]``; the earlier reminder sequences as how many,
-    whether one waits and when a reminder last went.
+    whether one waits, when a reminder last went, and whether the customer stopped them (a cart reason).
     """
     from saleor.account.models import Address
     from saleor.checkout.models import CheckoutLine
 
     from ..core.flows import ABANDONED_CART
-    from ..models import ScheduledMessage
+    from ..models.tables import CART_REASONS, MESSAGES
 
     lines, addresses = CheckoutLine._meta.db_table, Address._meta.db_table
-    messages = ScheduledMessage._meta.db_table
     address_ids = [i for i in (checkout.billing_address_id, checkout.shipping_address_id) if i is not None]
     subject = f"checkout:{checkout.pk}"
+    keys = (subject, f"{subject}:", f"{subject}:~")  # the checkout's sequences: checkout:<token>[:<n>]
     return ExtraRead(
         sql=(
             "SELECT json_build_object('lines', count(*), 'line_snapshot',"
@@ -102,11 +102,14 @@ def checkout_lines_read(checkout: Any) -> ExtraRead:
             "   ORDER BY array_position(%s, id) LIMIT 1),"
             " 'sequences', (SELECT json_build_object('count', count(DISTINCT subject_key),"
             "   'live', COALESCE(bool_or(state IN ('pending', 'deferred', 'sending')), false),"
-            f"   'last_sent_at', max(sent_at)) FROM {messages} WHERE flow = %s"
+            "   'last_sent_at', max(sent_at),"
+            f"   'stopped', EXISTS (SELECT 1 FROM {CART_REASONS} WHERE stopped"
+            "     AND (subject_key = %s OR (subject_key > %s AND subject_key <= %s))))"
+            f"  FROM {MESSAGES} WHERE flow = %s"
             "   AND (subject_key = %s OR (subject_key > %s AND subject_key <= %s))))"
             f" FROM {lines} WHERE checkout_id = %s AND variant_id IS NOT NULL"
         ),
-        params=(address_ids, address_ids, ABANDONED_CART, subject, f"{subject}:", f"{subject}:~", checkout.pk),
+        params=(address_ids, address_ids, *keys, ABANDONED_CART, *keys, checkout.pk),
     )
 
 

@@ -217,7 +217,9 @@ CONFIG_STRUCTURE = {
         "help_text": "Your own words for a message, per step and language; what you leave out stays the built-in "
         "translated text. JSON, e.g. {\"abandoned_cart/reminder_1\": {\"it\": {\"subject\": \"Il carrello ti "
         "aspetta\", \"heading\": \"Ciao!\", \"body\": \"Da {{ shop_name }} abbiamo tenuto tutto da parte.\"}}}. "
-        "Email steps take subject, heading and body; SMS steps take sms. Words and {{ variables }} only "
+        "Email steps take subject, heading and body; SMS steps take sms; abandoned_cart/reasons takes the "
+        "cart emails' question and reasons (question, price, shipping_cost, delivery_time, payment_options, "
+        "just_looking, other). Words and {{ variables }} only "
         "(the README lists them per message); the report's Messages page shows the result.",
         "label": "Message texts",
     },

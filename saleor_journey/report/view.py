@@ -21,13 +21,14 @@ from urllib.parse import urlencode, urlsplit
 
 from babel.numbers import format_currency, format_decimal, format_percent
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils import translation
 
 from .. import clock as journey_clock
 from ..config import message_steps
 from ..core.flows import FLOWS
 from ..core.requestor import AuthenticationFailed, Permission, Requestor
 from ..core.stages import Stage
-from ..delivery import rendering
+from ..delivery import cart_reasons, rendering
 from ..routes import PLUGIN_ID, REPORT
 from ..services import figures, flood, metrics, ratelimit
 from ..web import read_form
@@ -135,6 +136,10 @@ def report(query: Query, customers: bool, orders: bool, settings: Any = None) ->
         context["promoter_rating"] = promoter
         context["recovery"] = {"carts": m.abandoned_carts, "recovered": m.carts_recovered,
                                "rate": _percent(m.recovery_rate, query.lang), "revenue": _money(m.recovered_revenue, query.lang)}
+        context["abandonment"] = {
+            "rate": _percent(m.abandonment_rate, query.lang),
+            "detail": t["abandonment_detail"] % {"abandoned": m.abandoned_checkouts, "carts": m.carts_with_items}}
+        context["cart_reasons"] = _cart_reasons(m, query.lang, t)
         context["flows"] = [
             {"key": f.flow, "name": t["flow"].get(f.flow, f.flow), "triggered": f.triggered, "sent": f.sent,
              "suppressed": f.suppressed, "cancelled": f.cancelled, "converted": f.converted,
@@ -155,6 +160,17 @@ def report(query: Query, customers: bool, orders: bool, settings: Any = None) ->
             charts.Bar(str(r), "★" * r, ratings.get(r, 0)) for r in (5, 4, 3, 2, 1)
         ], {str(r): c for r, c in zip((5, 4, 3, 2, 1), ("#16a34a", "#65a30d", "#ca8a04", "#ea580c", "#dc2626"), strict=True)})
     return context
+
+
+def _cart_reasons(m: metrics.Metrics, lang: str, t: dict[str, Any]) -> dict[str, Any]:
+    """List the reasons customers gave for leaving carts, most given first, and the sentence naming the first."""
+    given = sorted(m.cart_reasons, key=lambda r: -r.answers)  # stable: ties keep the reminders' order
+    with translation.override(lang):
+        rows = [{"key": r.reason, "name": cart_reasons.word(r.reason), "answers": r.answers,
+                 "share": _percent(r.share, lang)} for r in given]
+    top = rows[0] if rows and rows[0]["answers"] else None
+    return {"given": m.cart_reasons_given, "rows": rows,
+            "top": t["top_reason"] % {"reason": top["name"], "share": top["share"]} if top else None}
 
 
 def _percent(value: float | None, lang: str) -> str | None:

@@ -5,7 +5,16 @@ import logging
 from django.db import connection
 
 from ..core.identity import normalise_email
-from ..models.tables import CONSENTS, DELIVERY_EVENTS, JOURNEY_EVENTS, JOURNEYS, MESSAGES, REVIEWS, STAGE_TRANSITIONS
+from ..models.tables import (
+    CART_REASONS,
+    CONSENTS,
+    DELIVERY_EVENTS,
+    JOURNEY_EVENTS,
+    JOURNEYS,
+    MESSAGES,
+    REVIEWS,
+    STAGE_TRANSITIONS,
+)
 from .db import savepoint_if_in_transaction
 
 logger = logging.getLogger(__name__)
@@ -18,6 +27,8 @@ WITH own AS (
   SELECT id FROM own UNION SELECT id FROM {JOURNEYS} WHERE merged_into_id IN (SELECT id FROM own)
 ), msgs AS (
   SELECT id, recipient FROM {MESSAGES} WHERE journey_id IN (SELECT id FROM ids)
+), da AS (
+  DELETE FROM {CART_REASONS} WHERE message_id IN (SELECT id FROM msgs) OR journey_id IN (SELECT id FROM ids)
 ), dd AS (
   DELETE FROM {DELIVERY_EVENTS} WHERE message_id IN (SELECT id FROM msgs)
 ), dm AS (
@@ -38,7 +49,7 @@ SELECT count(*) FROM dj
 
 
 def erase_person(user_id: int | None, email: str | None) -> int:
-    """Delete every journey, event, stage change, message, review and consent of this user or address.
+    """Delete every journey, event, stage change, message, review, answer and consent of this user or address.
 
     Guest journeys under the same address and guest journeys merged into the
     account go too: they are the same person's history. Suppressions stay

@@ -11,6 +11,10 @@ construction. A figure is a (day, channel, name) -> value row; names:
   started:<flow>                  sequences started (distinct subjects of the day's new messages)
   abandoned:abandoned_cart        carts abandoned: the first reminder's delay passed without an order (or the
                                   cart being emptied) first; counted on that reminder's due day
+  abandoned_checkouts             the same, for a checkout's first reminder sequence only (each checkout once)
+  carts                           checkouts with an item, on the day they first held one (each checkout once)
+  cart_reason:<reason>            reasons customers gave for leaving a cart (by the day of the first answer;
+                                  a changed answer counts as its latest reason)
   suppressed:<flow>, cancelled:<flow>   new messages that ended so (by creation day)
   sent:<flow>, sent_via:<channel> messages sent (by send day); requests_sent: review requests (first step)
   converted:<flow>, revenue:<flow>:<currency>   orders credited to a flow and their totals
@@ -33,7 +37,15 @@ from ..models import (
     JourneyFiguresRun,
     JourneyStageCount,
 )
-from ..models.tables import DELIVERY_EVENTS, JOURNEY_EVENTS, JOURNEYS, MESSAGES, REVIEWS, STAGE_TRANSITIONS
+from ..models.tables import (
+    CART_REASONS,
+    DELIVERY_EVENTS,
+    JOURNEY_EVENTS,
+    JOURNEYS,
+    MESSAGES,
+    REVIEWS,
+    STAGE_TRANSITIONS,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -61,14 +73,30 @@ DAILY = [
               FROM {MESSAGES} WHERE created_at >= %(start)s AND created_at < %(end)s GROUP BY 1, 2, 3) x""",
     # A cart is abandoned once its first reminder is due (or was already handled) and nothing ended the
     # sequence before that moment; a cart bought a minute after it was started never was.
-    f"""SELECT {_DAY.format(col='m.due_at')}, COALESCE(m.channel_slug, ''), 'abandoned:' || m.flow, count(*)
+    f"""SELECT {_DAY.format(col='m.due_at')}, COALESCE(m.channel_slug, ''),
+               unnest(ARRAY['abandoned:' || m.flow, 'abandoned_checkouts']),
+               unnest(ARRAY[count(*), count(*) FILTER (WHERE m.subject_key NOT LIKE 'checkout:%%:%%')])
         FROM {MESSAGES} m
         WHERE m.flow = 'abandoned_cart' AND m.due_at >= %(start)s AND m.due_at < %(end)s
           AND (m.due_at <= %(now)s OR m.state NOT IN ('pending', 'deferred', 'cancelled'))
           AND NOT (m.state = 'cancelled' AND m.updated_at <= m.due_at)
           AND NOT EXISTS (SELECT 1 FROM {MESSAGES} e WHERE e.subject_key = m.subject_key AND e.flow = m.flow
                           AND (e.due_at, e.id) < (m.due_at, m.id))
+        GROUP BY 1, 2, m.flow""",
+    # A cart counts once, on the day it first held an item (its checkout's first event with lines).
+    f"""SELECT {_DAY.format(col='e.occurred_at')}, COALESCE(e.channel, ''), 'carts', count(DISTINCT e.payload ->> 'checkout')
+        FROM {JOURNEY_EVENTS} e
+        WHERE e.kind IN ('checkout_created', 'cart_updated') AND e.occurred_at >= %(start)s AND e.occurred_at < %(end)s
+          AND e.payload ->> 'lines' ~ '^[1-9][0-9]*$'
+          AND NOT EXISTS (SELECT 1 FROM {JOURNEY_EVENTS} p
+                          WHERE p.dedupe_key > split_part(e.dedupe_key, ':', 1) || ':' || split_part(e.dedupe_key, ':', 2) || ':'
+                            AND p.dedupe_key < split_part(e.dedupe_key, ':', 1) || ':' || split_part(e.dedupe_key, ':', 2) || ':~'
+                            AND split_part(p.dedupe_key, ':', 2) = split_part(e.dedupe_key, ':', 2)
+                            AND p.kind IN ('checkout_created', 'cart_updated') AND p.payload ->> 'lines' ~ '^[1-9][0-9]*$'
+                            AND (p.occurred_at, p.id) < (e.occurred_at, e.id))
         GROUP BY 1, 2, 3""",
+    f"""SELECT {_DAY.format(col='created_at')}, COALESCE(channel_slug, ''), 'cart_reason:' || reason, count(*)
+        FROM {CART_REASONS} WHERE created_at >= %(start)s AND created_at < %(end)s GROUP BY 1, 2, 3""",
     f"""SELECT d, c, unnest(ARRAY['sent:' || flow, 'sent_via:' || channel, 'requests_sent']),
                unnest(ARRAY[n, n, requests])
         FROM (SELECT {_DAY.format(col='sent_at')} d, COALESCE(channel_slug, '') c, flow, channel, count(*) n,

@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from ..core.answers import CART_REASONS
 from ..core.flows import ABANDONED_CART, FLOWS
 from ..core.stages import Stage
 from . import flood
@@ -53,11 +54,23 @@ class ChannelDelivery:
 
 
 @dataclass(frozen=True, slots=True)
+class ReasonShare:
+    reason: str
+    answers: int
+    share: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class Metrics:
     period_start: datetime
     period_end: datetime
     as_of: datetime
     abandoned_carts: int
+    carts_with_items: int
+    abandoned_checkouts: int
+    abandonment_rate: float | None
+    cart_reasons_given: int
+    cart_reasons: list[ReasonShare]
     reminders_sent: int
     carts_recovered: int
     recovery_rate: float | None
@@ -118,9 +131,15 @@ def compute(figures: Figures, start: datetime, end: datetime, promoter_rating: i
         per_channel[channel][kind] = int(n)
     abandoned = count(f"abandoned:{ABANDONED_CART}")
     recovered = count(f"converted:{ABANDONED_CART}")
+    carts, abandoned_checkouts = count("carts"), count("abandoned_checkouts")
+    reasons = {reason: count(f"cart_reason:{reason}") for reason in CART_REASONS}
+    answers = sum(reasons.values())
     return Metrics(
         period_start=start, period_end=end, as_of=figures.as_of,
-        abandoned_carts=abandoned, reminders_sent=count(f"sent:{ABANDONED_CART}"),
+        abandoned_carts=abandoned, carts_with_items=carts, abandoned_checkouts=abandoned_checkouts,
+        abandonment_rate=_rate(abandoned_checkouts, carts), cart_reasons_given=answers,
+        cart_reasons=[ReasonShare(reason, n, _rate(n, answers)) for reason, n in reasons.items()],
+        reminders_sent=count(f"sent:{ABANDONED_CART}"),
         carts_recovered=recovered, recovery_rate=_rate(recovered, abandoned),
         recovered_revenue=_money(figures.named(f"revenue:{ABANDONED_CART}:")),
         review_requests_sent=requests, reviews_received=reviews, review_rate=_rate(reviews, requests),

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from .. import clock as journey_clock
 from ..config import JourneySettings
 from ..core.events import EventKind, JourneyEvent, Subject
+from ..exceptions import InvalidInput
 from ..models import ProductReview
 from . import ratelimit
 from .outbox import MessageSpec, schedule
@@ -35,12 +36,8 @@ class ReviewInput:
     text: str
 
 
-class InvalidReview(ValueError):
+class InvalidReview(InvalidInput):
     """Input that cannot be a review; ``fields`` names what is wrong (rating, title, text)."""
-
-    def __init__(self, fields: list[str]) -> None:
-        super().__init__("invalid " + ", ".join(fields))
-        self.fields = fields
 
 
 def clean(rating: Any, title: str | None, text: str | None) -> ReviewInput:

@@ -47,6 +47,12 @@ def figures(output: str) -> dict[str, dict[str, int]]:
     reviews = re.search(r"reviews (\d+) \(\d+%\), average rating ([\d.]+|None)", output)
     assert reviews, output
     rows["reviews"] = {"received": int(reviews.group(1)), "rated": reviews.group(2) != "None"}
+    carts = re.search(r"carts with an item (\d+), abandoned (\d+) \(abandonment rate (\d+)%\); why, from (\d+) answers: (.*)$",
+                      output, re.MULTILINE)
+    assert carts, output
+    rows["carts"] = {"with_items": int(carts.group(1)), "abandoned": int(carts.group(2)), "rate": int(carts.group(3)),
+                     "answers": int(carts.group(4))}
+    rows["reasons"] = {reason: int(n) for reason, n in re.findall(r"(\w+) (\d+)", carts.group(5))}
     revenue = re.search(r"recovered revenue ([\d.]+) EUR", output)
     rows["recovered"] = {"cents": round(float(revenue.group(1)) * 100) if revenue else 0}
     return rows
@@ -85,6 +91,10 @@ def test_the_demo_replays_a_shop_prints_the_funnel_and_serves_its_pages(tmp_path
         for flow in ("abandoned_cart", "win_back"):
             assert shown[flow]["converted"] > 0, f"{flow} converted nobody:\n{output}"
         assert shown["recovered"]["cents"] > 0, output
+        assert 0 < shown["carts"]["abandoned"] < shown["carts"]["with_items"], f"no abandonment rate:\n{output}"
+        assert 0 < shown["carts"]["rate"] < 100, output
+        assert shown["carts"]["answers"] == sum(shown["reasons"].values()) > 0, f"no cart reasons:\n{output}"
+        assert len([n for n in shown["reasons"].values() if n]) >= 3, f"too few reasons given:\n{output}"
         assert shown["reviews"]["received"] > 0, f"no reviews:\n{output}"
         assert shown["reviews"]["rated"], output
         for event in ("delivered", "opened", "clicked", "bounced"):
@@ -123,6 +133,8 @@ def test_the_demo_replays_a_shop_prints_the_funnel_and_serves_its_pages(tmp_path
         with urllib.request.urlopen(request, timeout=10) as response:
             report = response.read().decode()
         assert f'data-key="purchase" data-value="{funnel["purchase"]}"' in report
+        assert f'<b id="cart-reasons-given">{shown["carts"]["answers"]}</b>' in report  # the report says what the API says
+        assert "The reason given most: " in report
         # The provider's delivery reports came back through the plugin's tracking webhook.
         email_row = re.search(r"<tr><td>email</td><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td>", report)
         assert email_row

@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from saleor_journey.delivery.tokens import review_token, unsubscribe_token
+from saleor_journey.delivery.tokens import cart_reason_token, review_token, unsubscribe_token
 from saleor_journey.models import ScheduledMessage
 from tests.browsing import FormClient
 from tests.conftest import activate_plugin, delivery_configuration
@@ -22,6 +22,9 @@ def shop(
     activate_plugin(delivery_configuration(esp, twilio))
     gone = ScheduledMessage.objects.get(dedupe_key=make_message(recipient="gone@example.com").dedupe_key)
     kept = ScheduledMessage.objects.get(dedupe_key=make_message(recipient="kept@example.com").dedupe_key)
+    cart = ScheduledMessage.objects.get(dedupe_key=make_message(
+        recipient="cart@example.com", flow="abandoned_cart", step="reminder_1", subject_key="checkout:00000000-0000-0000-0000-000000000001",
+        context={"checkout": "00000000-0000-0000-0000-000000000001"}).dedupe_key)
     order, variant = make_order(), make_variant()
     keys = Keys(
         staff_token=token_for(MANAGE_USERS, MANAGE_ORDERS, email="owner@example.com"),
@@ -31,6 +34,7 @@ def shop(
         public_base="https://api.shop.example.com",
         esp_basic_auth="esp:hook-secret",
         message_id=kept.pk,
+        cart_reason_token=cart_reason_token(cart.pk),
     )
     # The unsubscribe link was used once already: what the probes send is a replay.
     assert FormClient().post(f"{BASE}/unsubscribe/{keys.unsubscribe_token}/", {}).status_code == 200

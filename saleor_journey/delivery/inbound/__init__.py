@@ -1,4 +1,4 @@
-"""Inbound HTTP on the plugin route: unsubscribe links, Twilio callbacks, ESP tracking webhooks.
+"""Inbound HTTP on the plugin route: unsubscribe links, review and cart-reason pages, Twilio and ESP callbacks.
 
 Every handler authenticates first (signed token, Twilio signature, ESP basic
 auth), deduplicates by the provider's event id, and changes nothing when it
@@ -12,9 +12,9 @@ from django.http import HttpRequest, HttpResponse
 
 from ...config import JourneySettings
 from ...exceptions import ForgedCallbackError
-from ...routes import ESP_TRACKING, REVIEW, TWILIO_INBOUND, TWILIO_STATUS, UNSUBSCRIBE
+from ...routes import CART_REASON, ESP_TRACKING, REVIEW, TWILIO_INBOUND, TWILIO_STATUS, UNSUBSCRIBE
 from ...web import Refused
-from . import esp, review, twilio, unsubscribe
+from . import cart_reason, esp, review, twilio, unsubscribe
 
 Handler = Callable[[HttpRequest, str, JourneySettings], HttpResponse]
 
@@ -24,6 +24,7 @@ ROUTES: list[tuple[str, Handler]] = [
     (TWILIO_INBOUND, twilio.handle_inbound),
     (ESP_TRACKING, esp.handle_tracking),
     (REVIEW, review.handle),
+    (CART_REASON, cart_reason.handle),
 ]
 
 
