@@ -8,7 +8,7 @@ It starts the demo (``python -m demo --customers 20 --days 3``) on a free
 port, on the PostgreSQL at HOSTILE_DATABASE_URL (default
 postgresql://postgres@127.0.0.1:5432/journey_demo_hostile), with its own
 keys in a temporary state directory. This process reads the demo's database
-(Django with the demo's settings) for a real unsubscribe link, review link, cart-reason link
+(Django with the demo's settings) for a real unsubscribe link, review link, cart-reason and survey link
 and message, and for the digest of every plugin table.
 
 Then: every probe once (the few authentic ones among them may record
@@ -80,7 +80,7 @@ def keys_of(state: Path, base: str) -> Any:
     django.setup()
     from saleor.order.models import OrderLine
 
-    from saleor_journey.delivery.tokens import cart_reason_token, review_token, unsubscribe_token
+    from saleor_journey.delivery.tokens import cart_reason_token, nps_token, review_token, unsubscribe_token
     from saleor_journey.models import ScheduledMessage
     from tests.hostile import Keys
 
@@ -89,6 +89,14 @@ def keys_of(state: Path, base: str) -> Any:
     kept = sent.exclude(recipient=gone.recipient).last()
     line = OrderLine.objects.select_related("variant").exclude(variant=None).first()
     cart = ScheduledMessage.objects.filter(flow="abandoned_cart", channel="email").order_by("id").last()
+    survey = ScheduledMessage.objects.filter(flow="nps_survey").order_by("id").last()
+    if survey is None:  # three replayed days are too few for a survey to come due: plan one that never goes
+        from django.utils import timezone
+
+        survey = ScheduledMessage.objects.create(
+            dedupe_key="hostile:nps", flow="nps_survey", step="survey", subject_key=f"order:{line.order_id}",
+            channel="email", recipient=kept.recipient, due_at=timezone.now(), state="cancelled",
+            reason="the hostile probes' survey", context={"order": str(line.order_id)})
     return Keys(
         staff_token=(state / "staff-token.txt").read_text().strip(),
         unsubscribe_token=unsubscribe_token(gone.pk),
@@ -99,6 +107,7 @@ def keys_of(state: Path, base: str) -> Any:
         esp_basic_auth=f"esp:{keys['esp_webhook_password']}",
         message_id=kept.pk,
         cart_reason_token=cart_reason_token(cart.pk),
+        nps_token=nps_token(survey.pk),
     )
 
 

@@ -40,6 +40,8 @@ CONFIGURATION = {
     "twilio_account_sid": "AC" + "0" * 32, "twilio_sms_from": "+390212345678",
     "welcome_enabled": "true", "abandoned_cart_voucher": "TORNA10", "win_back_voucher": "BENTORNATO15",
     "review_alert_email": "staff@bottega.example",
+    # The survey goes sooner than the default 21 days, so three replayed weeks show its answers.
+    "nps_survey_enabled": "true", "nps_survey_delay": "4d",
 }
 
 
@@ -294,6 +296,9 @@ def _report(tally: Any, base: str, password: str, started: float, serving: bool)
     print("\nKPIs (last 30 days):")
     print(f"  abandoned carts {m['abandonedCarts']}, reminders sent {m['remindersSent']}, recovered {m['cartsRecovered']}"
           f" ({_pct(m['recoveryRate'])}), recovered revenue {revenue}")
+    n = m["nps"]
+    print(f"  NPS {n['score']} from {n['answers']} answers to {n['surveysSent']} surveys ({_pct(n['responseRate'])}):"
+          f" promoters {n['promoters']}, passives {n['passives']}, detractors {n['detractors']}")
     reasons = ", ".join(f"{r['reason'].lower()} {r['answers']}" for r in sorted(m["cartReasons"], key=lambda r: -r["answers"]))
     print(f"  carts with an item {m['cartsWithItems']}, abandoned {m['abandonedCheckouts']}"
           f" (abandonment rate {_pct(m['abandonmentRate'])}); why, from {m['cartReasonsGiven']} answers: {reasons}")
@@ -348,6 +353,7 @@ def _serve(port: int, base: str, embedded: bool) -> None:
 SUMMARY = """{ journeyFunnel { stages { stage customers reached } lapsed }
   journeyMetrics { abandonedCarts remindersSent cartsRecovered recoveryRate recoveredRevenue { currency amount }
     cartsWithItems abandonedCheckouts abandonmentRate cartReasonsGiven cartReasons { reason answers }
+    nps { score promoters passives detractors answers surveysSent responseRate }
     reviewRequestsSent reviewsReceived reviewRate averageRating
     flows { flow triggered sent suppressed cancelled converted }
     delivery { channel sent delivered opened clicked bounced failed } } }"""

@@ -7,7 +7,8 @@ installs it. Then, each simulated hour: accounts are opened, products viewed
 bought, orders fulfilled or cancelled; the lapse check runs once a day; the
 beat sweep sends what is due; and customers react to what they received: they
 come back to a reminded cart, follow a review link and rate the product on the
-review page, say why they left a cart, click an unsubscribe link, return after a win-back message.
+review page, say why they left a cart, answer the NPS survey, click an unsubscribe link, return after
+a win-back message.
 """
 
 import json
@@ -36,6 +37,10 @@ REVIEW_TEXTS = ["Arrivato in tempo, ottima qualità.", "Bello, ma la confezione 
 CART_REASONS = (["shipping_cost"] * 30 + ["price"] * 22 + ["just_looking"] * 20 + ["delivery_time"] * 12
                 + ["payment_options"] * 8 + ["other"] * 8)
 CART_REASON_TEXTS = ["Aspetto lo stipendio.", "Volevo prima chiedere a mia moglie.", "Il sito mi ha chiesto troppi dati."]
+#: How customers answer "would you recommend us?", roughly as a liked small shop sees it.
+NPS_SCORES = [10] * 26 + [9] * 20 + [8] * 16 + [7] * 10 + [6] * 7 + [5] * 6 + [4] * 4 + [3] * 4 + [2] * 3 + [1] * 2 + [0] * 2
+NPS_COMMENTS = [["La spedizione è arrivata in ritardo.", "Il pacco era danneggiato."],
+                ["Buoni prodotti, prezzi un po' alti."], ["Servizio eccellente!", "Lo consiglio a tutti."]]
 GRAPHQL = "/plugins/global/saleor.journey/graphql/"
 ESP_TRACKING = "/plugins/global/saleor.journey/esp/tracking/"
 TRACK = """mutation T($email: String!, $product: ID!) {
@@ -97,6 +102,7 @@ class Shop:
         self.to_fulfil: list[tuple[datetime, Any]] = []
         self.number = 1
         self.seen_email = self.seen_sms = 0
+        self.tracked = 0  # emails reported on by the provider
 
     # Saleor's side ----------------------------------------------------------
 
@@ -240,6 +246,8 @@ class Shop:
                     self._cart_reason(body)
             elif message.flow == "review_request" and self.rnd.random() < 0.4:
                 self._review(body)
+            elif message.flow == "nps_survey" and self.rnd.random() < 0.45:
+                self._nps(body)
             elif message.flow == "win_back" and self.rnd.random() < 0.2:
                 checkout, lines = self.cart(message.recipient, now)
                 self.buy(checkout, message.recipient, lines, now)
@@ -255,7 +263,9 @@ class Shop:
         stamp = now.isoformat()
         base = {"MessageID": message.provider_message_id, "Recipient": message.recipient,
                 "Metadata": {"journey_message_id": str(message.pk)}}
-        events = [{"RecordType": "Delivery", "DeliveredAt": stamp}] if self.rnd.random() < 0.99 else [
+        self.tracked += 1
+        # The 40th email and every 80th after it bounces (an unknown mailbox), so every run shows some bounces.
+        events = [{"RecordType": "Delivery", "DeliveredAt": stamp}] if self.tracked % 80 != 40 else [
             {"RecordType": "Bounce", "Type": "HardBounce", "TypeCode": 1, "BouncedAt": stamp,
              "Email": message.recipient, "ID": self.rnd.randrange(10**9), "Description": "unknown mailbox"}]
         if events[0]["RecordType"] == "Delivery" and self.rnd.random() < 0.45:
@@ -323,6 +333,21 @@ class Shop:
         answer = self.client.post(links[reason], urlencode(form), content_type="application/x-www-form-urlencoded")
         if answer.status_code == 200:
             self.tally.add(f"cart reasons: {reason}")
+
+    def _nps(self, body: dict[str, Any]) -> None:
+        """Answer the survey: click a number in the email, perhaps write why, press Send."""
+        found = re.findall(r'href="[^"]*?(/plugins/[^"?]*/nps/[^"?]+/)\?score=(\d+)"', body.get("HtmlBody", ""))
+        links = {int(score): path for path, score in found}
+        if not links:
+            return
+        score = self.rnd.choice(NPS_SCORES)
+        if self.client.get(links[score], {"score": score}).status_code != 200:
+            return
+        comment = self.rnd.choice(NPS_COMMENTS[min(score // 4, 2)]) if self.rnd.random() < 0.5 else ""
+        answer = self.client.post(links[score], urlencode({"score": score, "comment": comment}),
+                                  content_type="application/x-www-form-urlencoded")
+        if answer.status_code == 200:
+            self.tally.add("NPS answers")
 
     def _unsubscribe(self, body: dict[str, Any]) -> None:
         headers = {h["Name"]: h["Value"] for h in body.get("Headers", [])}

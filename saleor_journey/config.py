@@ -275,6 +275,9 @@ def _flow_settings(values: Mapping[str, Any]) -> FlowSettings:
             Step("sms", back[1], channel="sms"),
         ) if _enabled(values, "win_back_enabled", True) else (),
         welcome=(Step("email", timedelta(0), marketing=False),) if _enabled(values, "welcome_enabled", False) else (),
+        nps_survey=(Step("survey", _delays(values, "nps_survey_delay", "21d", 1)[0]),)
+        if _enabled(values, "nps_survey_enabled", False) else (),
+        nps_period=_delays(values, "nps_survey_period", "90d", 1)[0],
         cart_voucher=_text(values, "abandoned_cart_voucher"),
         cart_cooldown=_delays(values, "abandoned_cart_cooldown", "7d", 1)[0],
         cart_max_sequences=max(_positive_int(values, "abandoned_cart_max_sequences", 3), 1),
@@ -343,16 +346,15 @@ OWNER_VARIABLES = {
     "review_request": ("shop_name", "number"),
     "win_back": ("shop_name", "action_url", "voucher"),
     "welcome": ("shop_name", "action_url"),
+    "nps_survey": ("shop_name", "number"),
 }
 OWNER_TEXT_LIMIT = 2000
 
 
 def message_steps() -> dict[str, str]:
     """Return every step a customer may receive, ``<flow>/<step>``, with its channel (all flows, all steps)."""
-    every = FlowSettings()
-    steps = {f"{flow}/{step.name}": step.channel for flow in OWNER_VARIABLES for step in every.steps(flow)}
-    steps.setdefault("welcome/email", "email")
-    return steps
+    every = FlowSettings.everything()
+    return {f"{flow}/{step.name}": step.channel for flow in OWNER_VARIABLES for step in every.steps(flow)}
 
 
 def _message_texts(values: Mapping[str, Any]) -> str | None:

@@ -8,6 +8,7 @@ TWILIO_INBOUND = "/twilio/inbound/"
 ESP_TRACKING = "/esp/tracking/"
 REVIEW = "/review/"
 CART_REASON = "/cart-reason/"
+NPS = "/nps/"
 GRAPHQL = "/graphql/"
 REPORT = "/report/"
 

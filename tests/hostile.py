@@ -1,6 +1,6 @@
 """Requests an attacker or a broken client sends to the plugin's route, and what each must get back.
 
-``probes(keys)`` lists them by family (graphql, report, review, cart-reason, unsubscribe,
+``probes(keys)`` lists them by family (graphql, report, review, cart-reason, nps, unsubscribe,
 twilio, esp, pages); ``keys`` holds what an honest party has (a staff
 token, a real unsubscribe or review link, the Twilio auth token, the
 tracking webhook's password), for the requests that are authentic but
@@ -41,6 +41,7 @@ class Keys:
     esp_basic_auth: str  # "user:password" of the tracking webhook (Postmark)
     message_id: int  # the id of a real message (its address must not be suppressed by the probes)
     cart_reason_token: str = ""  # a real cart reminder's "Tell us why" token
+    nps_token: str = ""  # a real NPS survey's token
 
 
 @dataclass(frozen=True)
@@ -194,6 +195,7 @@ def form_probes(keys: Keys) -> list[Probe]:
     """Build the probes of the report's sign-in form, the review page, the unsubscribe page."""
     report, review, unsubscribe = "/report/", f"/review/{keys.review_token}/", f"/unsubscribe/{keys.unsubscribe_token}/"
     reason = f"/cart-reason/{keys.cart_reason_token}/"
+    survey = f"/nps/{keys.nps_token}/"
     many = _form([(f"f{i}", "x") for i in range(1500)])
     probes = [
         Probe("report", "a sign-in with a NUL in the email", "POST", report,
@@ -234,6 +236,18 @@ def form_probes(keys: Keys) -> list[Probe]:
         Probe("cart-reason", "a link opened with every reason at once", "GET", reason + "?reason=price&reason=other",
               statuses=(200,)),
         Probe("cart-reason", "PUT", "PUT", reason, statuses=(405,)),
+        Probe("nps", "a forged survey link", "POST", "/nps/forged/", _form({"score": "10"}), FORM, statuses=(400,),
+              says="not valid"),
+        Probe("nps", "a cart-reason token as a survey link", "POST", f"/nps/{keys.cart_reason_token}/",
+              _form({"score": "10"}), FORM, statuses=(400,)),
+        Probe("nps", "a score of 11", "POST", survey, _form({"score": "11"}), FORM, statuses=(400, 429),
+              says='role="alert"'),
+        Probe("nps", "a score in full-width digits", "POST", survey, _form({"score": "１０"}), FORM, statuses=(400, 429)),
+        Probe("nps", "a negative score", "POST", survey, _form({"score": "-1"}), FORM, statuses=(400, 429)),
+        Probe("nps", "a comment of 10,000 characters", "POST", survey, _form({"score": "5", "comment": "c" * 10000}),
+              FORM, statuses=(400, 429)),
+        Probe("nps", "a link opened with a score of 99", "GET", survey + "?score=99", statuses=(200,)),
+        Probe("nps", "PUT", "PUT", survey, statuses=(405,)),
         Probe("unsubscribe", "a forged unsubscribe link", "POST", "/unsubscribe/forged/", statuses=(400,),
               says="not valid"),
         Probe("unsubscribe", "an unsubscribe link of 20,000 characters", "POST", "/unsubscribe/" + "x" * 20000 + "/",
@@ -242,7 +256,8 @@ def form_probes(keys: Keys) -> list[Probe]:
               _form({"List-Unsubscribe": "One-Click"}), FORM, statuses=(200,)),
         Probe("unsubscribe", "PUT", "PUT", unsubscribe, statuses=(405,)),
     ]
-    for path, family, fine in ((report, "report", 400), (review, "review", 400), (reason, "cart-reason", 400)):
+    for path, family, fine in ((report, "report", 400), (review, "review", 400), (reason, "cart-reason", 400),
+                                 (survey, "nps", 400)):
         probes += [
             Probe(family, "multipart without a boundary", "POST", path, b"--x--", "multipart/form-data",
                   statuses=(415,), says=FORM),
@@ -343,6 +358,7 @@ def page_probes(keys: Keys) -> list[Probe]:
         Probe("pages", "the review page", "GET", f"/review/{keys.review_token}/", statuses=(200,)),
         Probe("pages", "the cart-reason page", "GET", f"/cart-reason/{keys.cart_reason_token}/?reason=price",
               statuses=(200,)),
+        Probe("pages", "the NPS page", "GET", f"/nps/{keys.nps_token}/?score=9", statuses=(200,)),
         Probe("pages", "health", "GET", "/health", statuses=(200,)),
         Probe("pages", "a path that is not ours", "GET", "/nothing-here/", statuses=(404,)),
     ]

@@ -44,7 +44,7 @@ def test_django_starting_the_app_gives_the_dispatcher_every_recheck() -> None:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
     out = subprocess.run([sys.executable, "-c", script], cwd=PACKAGE.parent, env=env, capture_output=True, text=True,
                          check=True, timeout=60).stdout
-    assert json.loads(out.strip().splitlines()[-1]) == ["abandoned_cart", "post_purchase", "review_request"]
+    assert json.loads(out.strip().splitlines()[-1]) == ["abandoned_cart", "nps_survey", "post_purchase", "review_request"]
 
 
 def module_level_wiring(path: Path) -> list[int]:

@@ -22,7 +22,8 @@ POST_PURCHASE = "post_purchase"
 REVIEW_REQUEST = "review_request"
 WIN_BACK = "win_back"
 WELCOME = "welcome"
-FLOWS = (ABANDONED_CART, POST_PURCHASE, REVIEW_REQUEST, WIN_BACK, WELCOME)
+NPS_SURVEY = "nps_survey"
+FLOWS = (ABANDONED_CART, POST_PURCHASE, REVIEW_REQUEST, WIN_BACK, WELCOME, NPS_SURVEY)
 #: A person's key in a subject (``email:<address>`` can be 260 characters; subjects are stored in 150).
 PERSON_KEY_LENGTH = 100
 
@@ -62,6 +63,10 @@ class FlowSettings:
         Step("sms", timedelta(days=7), channel="sms"),
     )
     welcome: tuple[Step, ...] = ()  # off by default: Saleor already confirms new accounts
+    # Off by default: a shop that upgrades does not start surveying its customers before it chooses to.
+    nps_survey: tuple[Step, ...] = ()
+    # At most one survey per customer in this long (checked when one is about to go).
+    nps_period: timedelta = timedelta(days=90)
     cart_voucher: str | None = None
     win_back_voucher: str | None = None
     # A cart abandoned again gets a new sequence once this long has passed since its last reminder went
@@ -73,6 +78,11 @@ class FlowSettings:
 
     def steps(self, flow: str) -> tuple[Step, ...]:
         return getattr(self, flow)
+
+    @classmethod
+    def everything(cls) -> "FlowSettings":
+        """Every flow switched on with its default steps, the ones off by default included (to list and preview)."""
+        return cls(welcome=(Step("email", timedelta(0), marketing=False),), nps_survey=(Step("survey", timedelta(days=21)),))
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,10 +272,12 @@ def _event_actions(event: JourneyEvent, who: Recipient, settings: FlowSettings, 
         start = min(event.occurred_at, now)
         actions += _sequence(POST_PURCHASE, f"order:{order}", settings.post_purchase, start, who, context)
         actions += _sequence(REVIEW_REQUEST, f"order:{order}", settings.review_request, start, who, context)
+        # One per order is planned; the send-time check keeps it to one per customer per nps_period.
+        actions += _sequence(NPS_SURVEY, f"order:{order}", settings.nps_survey, start, who, context)
     elif kind is EventKind.ORDER_VOIDED and order:
         reason = "order expired" if payload.get("status") == "expired" else "order cancelled or refunded"
-        actions += [Cancel(POST_PURCHASE, f"order:{order}", reason), Cancel(REVIEW_REQUEST, f"order:{order}", reason),
-                    Uncredit(str(order))]
+        actions += [Cancel(flow, f"order:{order}", reason) for flow in (POST_PURCHASE, REVIEW_REQUEST, NPS_SURVEY)]
+        actions.append(Uncredit(str(order)))
     elif kind is EventKind.ACCOUNT_CREATED:
         actions += _sequence(WELCOME, bounded(who.key, PERSON_KEY_LENGTH), settings.welcome, now, who, {})
     return actions

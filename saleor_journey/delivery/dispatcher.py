@@ -26,7 +26,6 @@ from django.db import connection, transaction
 from .. import clock as journey_clock
 from .. import signals
 from ..config import JourneySettings
-from ..core.flows import ABANDONED_CART
 from ..core.identity import redact
 from ..exceptions import PermanentSendError, SendError, TransientSendError
 from ..models import (
@@ -36,11 +35,11 @@ from ..models import (
     ScheduledMessage,
 )
 from ..models.tables import CONSENTS, DELIVERY_EVENTS, MESSAGES, RECIPIENT_CAPS, SUPPRESSIONS
-from ..routes import CART_REASON, TWILIO_STATUS, UNSUBSCRIBE, plugin_url
+from ..routes import TWILIO_STATUS, UNSUBSCRIBE, plugin_url
 from . import flow_hooks, preferences, rendering, timing
 from .addresses import address_hash, normalise_recipient
 from .channels.base import Channel, Outgoing, Receipt
-from .tokens import cart_reason_token, unsubscribe_token
+from .tokens import unsubscribe_token
 
 logger = logging.getLogger(__name__)
 
@@ -421,8 +420,6 @@ class Dispatcher:
         shop_name = self.settings.sender_name(message.channel_slug) or "our shop"
         context = {**message.context, **flow_hooks.extra_context(message), "shop_name": shop_name,
                    "unsubscribe_url": unsubscribe}
-        if message.flow == ABANDONED_CART and message.channel == MessageChannel.EMAIL:
-            context["reasons_url"] = plugin_url(delivery.public_base_url, f"{CART_REASON}{cart_reason_token(message.pk)}/")
         langs = rendering.languages(message.language, channel_settings.language)
         rendered = rendering.render(message.flow, message.step, context, langs, delivery.template_dir,
                                     delivery.message_texts)

@@ -4,13 +4,13 @@ Each flow's sample holds what that flow's messages really carry when the
 dispatcher sends them (``plugins/flow_support.py`` fills the same keys): a cart
 reminder the cart, its prices and total, and by email the "Tell us why" links;
 a thank-you the order's lines without prices; a cross-sell recommendations with their links; a review request one
-review link per product; a win-back and a welcome only the shop's address and,
+review link per product; an NPS survey its eleven score links; a win-back and a welcome only the shop's address and,
 for a win-back, its code. Nothing a customer of that flow would not see.
 """
 
 from typing import Any
 
-from ..core.flows import ABANDONED_CART, POST_PURCHASE, REVIEW_REQUEST, WIN_BACK
+from ..core.flows import ABANDONED_CART, NPS_SURVEY, POST_PURCHASE, REVIEW_REQUEST, WIN_BACK
 
 SHOP = "https://shop.example.com/"
 #: What every message has: the shop's name and an unsubscribe link.
@@ -41,6 +41,7 @@ _RECOMMENDED = [
 ]
 _REVIEW = "https://api.shop.example.com/plugins/global/saleor.journey/review/SAMPLE-{}/"
 _CART_REASON = "https://api.shop.example.com/plugins/global/saleor.journey/cart-reason/SAMPLE/"
+_NPS = "https://api.shop.example.com/plugins/global/saleor.journey/nps/SAMPLE/"
 
 
 def sample_context(flow: str, step: str, cart_voucher: str | None = None,
@@ -58,6 +59,8 @@ def sample_context(flow: str, step: str, cart_voucher: str | None = None,
         items = [{**item, "url": _REVIEW.format(n), "thumbnail": _CART["items"][0]["thumbnail"] if n == 1 else None}
                  for n, item in enumerate(_ORDERED, 1)]
         context.update(number=1042, items=items, action_url=SHOP)
+    elif flow == NPS_SURVEY:
+        context.update(number=1042, scores=[{"score": n, "url": f"{_NPS}?score={n}"} for n in range(11)])
     elif flow == WIN_BACK:
         context.update(voucher=win_back_voucher or WIN_BACK_VOUCHER, action_url=SHOP)
     else:  # welcome, and what else a shop renders with its own templates

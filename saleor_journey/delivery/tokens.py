@@ -1,4 +1,4 @@
-"""Signed, opaque tokens for links in messages (one-click unsubscribe, review links, cart reasons)."""
+"""Signed, opaque tokens for links in messages (one-click unsubscribe, review links, cart reasons, NPS)."""
 
 from django.core import signing
 
@@ -66,3 +66,18 @@ def cart_reason_token(message_id: int) -> str:
 def read_cart_reason_token(token: str) -> int | None:
     """Return the reminder's id, or None when the token is forged, mangled or expired."""
     return _message_id(_loads(token, CART_REASON_SALT, CART_REASON_TOKEN_MAX_AGE))
+
+
+NPS_SALT = "saleor-journey.nps"
+#: A survey's links work for this long after it was sent.
+NPS_TOKEN_MAX_AGE = 60 * 60 * 24 * 30
+
+
+def nps_token(message_id: int) -> str:
+    """Make a signed, expiring token naming one NPS survey (and so its order and recipient); it reveals no address."""
+    return signing.dumps(message_id, salt=NPS_SALT, compress=True)
+
+
+def read_nps_token(token: str) -> int | None:
+    """Return the survey's id, or None when the token is forged, mangled or expired."""
+    return _message_id(_loads(token, NPS_SALT, NPS_TOKEN_MAX_AGE))

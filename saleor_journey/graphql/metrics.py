@@ -51,6 +51,25 @@ class CartReasonShare(graphene.ObjectType):
     share = graphene.Float(description="answers / every reason given in the period; null when none was given.")
 
 
+class NpsWeek(graphene.ObjectType):
+    week_start = graphene.Date(required=True, description="The Monday the week starts on (UTC days).")
+    score = graphene.Float(description="The week's NPS; null without answers that week.")
+    answers = graphene.Int(required=True)
+
+
+class Nps(graphene.ObjectType):
+    score = graphene.Float(description=(
+        "Net Promoter Score: % promoters (9-10) - % detractors (0-6) of the period's answers, -100 to 100; null "
+        "without answers. The standard bands, whatever the advocacy threshold."))
+    promoters = graphene.Int(required=True)
+    passives = graphene.Int(required=True, description="Answers of 7 or 8.")
+    detractors = graphene.Int(required=True)
+    answers = graphene.Int(required=True, description="Surveys answered in the period (counted on the first answer's day).")
+    surveys_sent = graphene.Int(required=True)
+    response_rate = graphene.Float(description="answers / surveys sent in the period; null when none was sent.")
+    weekly = graphene.List(graphene.NonNull(NpsWeek), required=True, description="The period week by week.")
+
+
 class JourneyMetrics(graphene.ObjectType):
     period_start = DateTime(required=True, description="Start of the first whole UTC day counted.")
     period_end = DateTime(required=True, description="End of the last whole UTC day counted.")
@@ -78,5 +97,6 @@ class JourneyMetrics(graphene.ObjectType):
     review_rate = graphene.Float(description="reviews received / review requests sent.")
     average_rating = graphene.Float()
     promoter_share = graphene.Float(description="Share of reviews at or above the advocacy rating (default 4★).")
+    nps = graphene.Field(Nps, required=True, description="The NPS survey's answers and score.")
     flows = graphene.List(graphene.NonNull(FlowResult), required=True)
     delivery = graphene.List(graphene.NonNull(ChannelDelivery), required=True)

@@ -236,7 +236,8 @@ class Query(graphene.ObjectType):
         require(info, Permission.MANAGE_ORDERS)
         first, last, start, end = period_of(period)
         promoter = journey_metrics.promoter_rating(info.context.settings)
-        return journey_metrics.compute(figures.figures_for(first, last, channel), start, end, promoter)
+        found = figures.figures_by_day(first, last, channel)
+        return journey_metrics.compute(found.total(), start, end, promoter, found.days)
 
     @staticmethod
     def resolve_scheduled_messages(root: Any, info: Any, filter: Any = None, **paging: Any) -> Any:

@@ -4,7 +4,7 @@ Journeys (journey.py), message delivery (delivery.py), reviews, customers' answe
 precomputed figures, the report's sign-in sessions.
 """
 
-from .answers import CartReason
+from .answers import CartReason, NpsAnswer
 from .delivery import (
     Consent,
     DeliveryEvent,
@@ -34,6 +34,7 @@ __all__ = [
     "JourneyStageCount",
     "MessageChannel",
     "MessageState",
+    "NpsAnswer",
     "PluginSecret",
     "ProductReview",
     "RecipientCap",

@@ -1,6 +1,6 @@
 """The plugin's table names, for the statements written in SQL: one name per table, the same everywhere."""
 
-from .answers import CartReason
+from .answers import CartReason, NpsAnswer
 from .delivery import Consent, DeliveryEvent, RecipientCap, ScheduledMessage, Suppression
 from .journey import Journey, JourneyEvent, StageTransition
 from .reviews import ProductReview
@@ -15,3 +15,4 @@ SUPPRESSIONS = Suppression._meta.db_table
 RECIPIENT_CAPS = RecipientCap._meta.db_table
 REVIEWS = ProductReview._meta.db_table
 CART_REASONS = CartReason._meta.db_table
+NPS_ANSWERS = NpsAnswer._meta.db_table

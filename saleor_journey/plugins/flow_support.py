@@ -12,11 +12,14 @@ from datetime import timedelta
 from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
+from django.db.models import Q
 from django.utils import timezone
 
 from ..core import flows as names
 from ..delivery import flow_hooks
+from ..delivery.tokens import cart_reason_token, nps_token
 from ..models import ScheduledMessage
+from ..routes import CART_REASON, NPS, plugin_url
 from . import runtime
 
 logger = logging.getLogger(__name__)
@@ -148,9 +151,16 @@ def cart_context(message: ScheduledMessage) -> dict[str, Any]:
             snapshot = message.context.get("lines") or []
             restore = ",".join(f"{global_id('ProductVariant', v)}:{q}" for v, q in snapshot)
             url = _with_query(base, {"restore": restore}) if restore else base
+    asked = {"reasons_url": _answer_url(CART_REASON, cart_reason_token(message.pk))} if message.channel == "email" else {}
     if cart is None:
-        return {"items": [], "action_url": url, "total": None}
-    return {"items": cart.items, "action_url": url, "total": cart.total, "currency": cart.currency}
+        return {"items": [], "action_url": url, "total": None, **asked}
+    return {"items": cart.items, "action_url": url, "total": cart.total, "currency": cart.currency, **asked}
+
+
+def _answer_url(route: str, token: str) -> str | None:
+    """Return the page a message's answer links open (the plugin route), or None without a public base URL."""
+    settings = runtime.active_settings()
+    return plugin_url(settings.delivery.public_base_url if settings else None, f"{route}{token}/")
 
 
 class PricedCart(NamedTuple):
@@ -375,7 +385,7 @@ def recommendations(message: ScheduledMessage, order_id: str, order: "OrderedLin
 def _review_items(message: ScheduledMessage, order_id: str, rows: list[OrderedLine]) -> list[dict[str, Any]]:
     """One signed review link per product not yet reviewed for this order (deleted products are skipped)."""
     from ..delivery.tokens import review_token
-    from ..routes import REVIEW, plugin_url
+    from ..routes import REVIEW
 
     settings = runtime.active_settings()
     base = settings.delivery.public_base_url if settings else None
@@ -422,6 +432,37 @@ def recheck_review_request(message: ScheduledMessage) -> str | None:
     return None
 
 
+def recheck_nps_survey(message: ScheduledMessage) -> str | None:
+    """Skip a survey for an order that did not stand, or for a customer surveyed within the period.
+
+    "Surveyed" is a survey of this person sent in the period, or one claimed
+    with it in this very sweep and due before it, so two orders fulfilled
+    together still give one survey.
+    """
+    reason = recheck_order(message)
+    if reason is not None:
+        return reason
+    settings = runtime.active_settings()
+    period = settings.flows.nps_period if settings else timedelta(days=90)
+    others = ScheduledMessage.objects.filter(flow=names.NPS_SURVEY).exclude(pk=message.pk)
+    others = others.filter(journey_id=message.journey_id) if message.journey_id else others.filter(
+        recipient=message.recipient)
+    since = timezone.now() - period
+    earlier = Q(due_at__lt=message.due_at) | Q(due_at=message.due_at, pk__lt=message.pk)
+    if others.filter(state="sent", sent_at__gte=since).exists() or others.filter(earlier, state="sending").exists():
+        return f"surveyed within {period.days} days"
+    return None
+
+
+def nps_context(message: ScheduledMessage) -> dict[str, Any]:
+    """Return the survey's eleven links, 0 to 10, each opening the answer page with its score chosen."""
+    from ..core.answers import NPS_SCORES
+
+    url = _answer_url(NPS, nps_token(message.pk))
+    return {"scores": [{"score": n, "url": f"{url}?score={n}"} for n in NPS_SCORES] if url else [],
+            "number": message.context.get("number")}
+
+
 def storefront_context(message: ScheduledMessage) -> dict[str, Any]:
     return {"action_url": _storefront(message)}
 
@@ -436,3 +477,5 @@ def register() -> None:
         flow_hooks.register_context(flow, order_context)
     for flow in (names.WIN_BACK, names.WELCOME):
         flow_hooks.register_context(flow, storefront_context)
+    flow_hooks.register_recheck(names.NPS_SURVEY, recheck_nps_survey)
+    flow_hooks.register_context(names.NPS_SURVEY, nps_context)

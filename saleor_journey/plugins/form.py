@@ -57,6 +57,9 @@ DEFAULT_CONFIGURATION: list[dict[str, Any]] = [
     {"name": "win_back_voucher", "value": ""},
     {"name": "win_back_backlog_per_hour", "value": "0"},
     {"name": "welcome_enabled", "value": False},
+    {"name": "nps_survey_enabled", "value": False},
+    {"name": "nps_survey_delay", "value": "21d"},
+    {"name": "nps_survey_period", "value": "90d"},
     {"name": "review_alert_email", "value": ""},
     {"name": "flood_ceiling", "value": "500"},
     {"name": "dashboard_url", "value": ""},
@@ -303,10 +306,27 @@ CONFIG_STRUCTURE = {
         "help_text": "Welcome email on account creation (off: Saleor already sends account confirmation).",
         "label": "Welcome email",
     },
+    "nps_survey_enabled": {
+        "type": ConfigurationTypeField.BOOLEAN,
+        "help_text": "Some days after an order is fulfilled, one email asks how likely the customer is to recommend "
+        "your shop (0-10) and for an optional comment; 9-10 makes an advocate, 0-6 alerts the alert address. "
+        "Marketing: consent rules apply. Off until you switch it on.",
+        "label": "NPS survey",
+    },
+    "nps_survey_delay": {
+        "type": ConfigurationTypeField.STRING,
+        "help_text": "How long after the fulfilment the survey goes (m, h, d; default 21d, after the review request).",
+        "label": "NPS survey delay",
+    },
+    "nps_survey_period": {
+        "type": ConfigurationTypeField.STRING,
+        "help_text": "At most one survey per customer in this long (default 90d), however many orders they place.",
+        "label": "NPS survey at most once per",
+    },
     "review_alert_email": {
         "type": ConfigurationTypeField.STRING,
-        "help_text": "Staff address alerted when a review of 2 stars or less arrives, so someone answers it, and "
-        "when the flood guard pauses a flow.",
+        "help_text": "Staff address alerted when a review of 2 stars or less or an NPS answer of 0-6 arrives, so "
+        "someone answers it, and when the flood guard pauses a flow.",
         "label": "Alert address",
     },
     "flood_ceiling": {

@@ -94,3 +94,55 @@ def lines(title: str, days: Sequence[date], series: Mapping[str, tuple[str, Sequ
         parts.append(mark_safe("</g>"))
     parts.append(mark_safe("</svg>"))
     return mark_safe("".join(parts))
+
+
+def score_line(title: str, points: Sequence[tuple[date, float | None, int]], low: int = -100,
+               high: int = 100) -> SafeString:
+    """Draw a score from ``low`` to ``high`` over time (NPS per week): one point per (date, score, answers).
+
+    A point without a score (no answers) leaves a gap rather than a zero; the zero line is drawn.
+    """
+    width, height, left, right, top_pad, bottom = 480, 200, 44, 10, 12, 28
+    plot_w, plot_h = width - left - right, height - top_pad - bottom
+    step = plot_w / max(len(points) - 1, 1)
+
+    def x(i: int) -> float:
+        return round(left + i * step, 1)
+
+    def y(v: float) -> float:
+        return round(top_pad + plot_h * (high - v) / (high - low), 1)
+
+    parts = [format_html(
+        '<svg class="chart lines score" viewBox="0 0 {} {}" role="img" aria-label="{}" preserveAspectRatio="xMinYMin meet">'
+        "<title>{}</title>", width, height, title, title,
+    )]
+    for v in (low, 0, high):
+        parts.append(format_html(
+            '<line x1="{}" x2="{}" y1="{}" y2="{}" class="grid"/><text x="{}" y="{}" text-anchor="end" class="axis">{}</text>',
+            left, width - right, y(v), y(v), left - 6, y(v) + 4, v,
+        ))
+    if points:
+        parts.append(format_html(
+            '<text x="{}" y="{}" class="axis">{}</text><text x="{}" y="{}" text-anchor="end" class="axis">{}</text>',
+            left, height - bottom + 18, points[0][0].isoformat(), width - right, height - bottom + 18,
+            points[-1][0].isoformat(),
+        ))
+    runs: list[list[str]] = [[]]
+    for i, (_day, score, _n) in enumerate(points):
+        if score is None:
+            runs.append([])
+        else:
+            runs[-1].append(f"{x(i)},{y(score)}")
+    for run in runs:
+        if run:
+            parts.append(format_html('<polyline points="{}" fill="none" stroke="{}" stroke-width="2.5"/>',
+                                     " ".join(run), DEFAULT_COLOUR))
+    for i, (day, score, answers) in enumerate(points):
+        if score is not None:
+            parts.append(format_html(
+                '<circle class="point" data-week="{}" data-score="{}" data-answers="{}" cx="{}" cy="{}" r="3.5" fill="{}">'
+                "<title>{}: {} ({})</title></circle>",
+                day.isoformat(), score, answers, x(i), y(score), DEFAULT_COLOUR, day.isoformat(), score, answers,
+            ))
+    parts.append(mark_safe("</svg>"))
+    return mark_safe("".join(parts))

@@ -42,6 +42,14 @@ def labels(lang: str) -> dict[str, Any]:
             "share_col": pgettext("journey", "share"),
             "top_reason": pgettext("journey", "The reason given most: %(reason)s (%(share)s)."),
             "no_reasons": pgettext("journey", "No customer said in this period why they left a cart."),
+            "nps_title": pgettext("journey", "Net Promoter Score"),
+            "nps_help": pgettext("journey", "The share of promoters (9–10) minus the share of detractors (0–6), from -100 to 100."),
+            "nps_trend": pgettext("journey", "NPS per week"),
+            "nps_answers": pgettext("journey", "answers"),
+            "nps_sent": pgettext("journey", "surveys sent"),
+            "nps_promoters": pgettext("journey", "promoters"),
+            "nps_passives": pgettext("journey", "passives"),
+            "nps_detractors": pgettext("journey", "detractors"),
             "reviews_title": pgettext("journey", "Reviews"),
             "ratings_title": pgettext("journey", "Reviews by rating"),
             "requests": pgettext("journey", "review requests sent"),
@@ -119,6 +127,7 @@ def labels(lang: str) -> dict[str, Any]:
                 "review_request": pgettext("journey", "Review request"),
                 "win_back": pgettext("journey", "Win-back"),
                 "welcome": pgettext("journey", "Welcome"),
+                "nps_survey": pgettext("journey", "NPS survey"),
             },
         }
 

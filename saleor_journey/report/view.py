@@ -132,7 +132,7 @@ def report(query: Query, customers: bool, orders: bool, settings: Any = None) ->
     if orders:
         promoter = metrics.promoter_rating(settings)
         start = datetime.combine(first, time(), UTC)
-        m = metrics.compute(total, start, start + timedelta(days=query.days), promoter)
+        m = metrics.compute(total, start, start + timedelta(days=query.days), promoter, found.days)
         context["promoter_rating"] = promoter
         context["recovery"] = {"carts": m.abandoned_carts, "recovered": m.carts_recovered,
                                "rate": _percent(m.recovery_rate, query.lang), "revenue": _money(m.recovered_revenue, query.lang)}
@@ -140,6 +140,13 @@ def report(query: Query, customers: bool, orders: bool, settings: Any = None) ->
             "rate": _percent(m.abandonment_rate, query.lang),
             "detail": t["abandonment_detail"] % {"abandoned": m.abandoned_checkouts, "carts": m.carts_with_items}}
         context["cart_reasons"] = _cart_reasons(m, query.lang, t)
+        context["nps"] = {
+            "score": format_decimal(m.nps.score, "+#,##0.0;-#,##0.0", locale=query.lang) if m.nps.score is not None
+            else None,
+            "promoters": m.nps.promoters, "passives": m.nps.passives, "detractors": m.nps.detractors,
+            "answers": m.nps.answers, "sent": m.nps.surveys_sent, "rate": _percent(m.nps.response_rate, query.lang),
+            "trend": charts.score_line(t["nps_trend"], [(w.week_start, w.score, w.answers) for w in m.nps.weekly]),
+        }
         context["flows"] = [
             {"key": f.flow, "name": t["flow"].get(f.flow, f.flow), "triggered": f.triggered, "sent": f.sent,
              "suppressed": f.suppressed, "cancelled": f.cancelled, "converted": f.converted,

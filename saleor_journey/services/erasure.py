@@ -12,6 +12,7 @@ from ..models.tables import (
     JOURNEY_EVENTS,
     JOURNEYS,
     MESSAGES,
+    NPS_ANSWERS,
     REVIEWS,
     STAGE_TRANSITIONS,
 )
@@ -29,6 +30,8 @@ WITH own AS (
   SELECT id, recipient FROM {MESSAGES} WHERE journey_id IN (SELECT id FROM ids)
 ), da AS (
   DELETE FROM {CART_REASONS} WHERE message_id IN (SELECT id FROM msgs) OR journey_id IN (SELECT id FROM ids)
+), dn AS (
+  DELETE FROM {NPS_ANSWERS} WHERE message_id IN (SELECT id FROM msgs) OR journey_id IN (SELECT id FROM ids)
 ), dd AS (
   DELETE FROM {DELIVERY_EVENTS} WHERE message_id IN (SELECT id FROM msgs)
 ), dm AS (

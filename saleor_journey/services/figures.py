@@ -15,6 +15,7 @@ construction. A figure is a (day, channel, name) -> value row; names:
   carts                           checkouts with an item, on the day they first held one (each checkout once)
   cart_reason:<reason>            reasons customers gave for leaving a cart (by the day of the first answer;
                                   a changed answer counts as its latest reason)
+  nps:<score>                     NPS survey answers 0-10 (by the day of the first answer, at its latest score)
   suppressed:<flow>, cancelled:<flow>   new messages that ended so (by creation day)
   sent:<flow>, sent_via:<channel> messages sent (by send day); requests_sent: review requests (first step)
   converted:<flow>, revenue:<flow>:<currency>   orders credited to a flow and their totals
@@ -43,6 +44,7 @@ from ..models.tables import (
     JOURNEY_EVENTS,
     JOURNEYS,
     MESSAGES,
+    NPS_ANSWERS,
     REVIEWS,
     STAGE_TRANSITIONS,
 )
@@ -97,6 +99,8 @@ DAILY = [
         GROUP BY 1, 2, 3""",
     f"""SELECT {_DAY.format(col='created_at')}, COALESCE(channel_slug, ''), 'cart_reason:' || reason, count(*)
         FROM {CART_REASONS} WHERE created_at >= %(start)s AND created_at < %(end)s GROUP BY 1, 2, 3""",
+    f"""SELECT {_DAY.format(col='created_at')}, COALESCE(channel_slug, ''), 'nps:' || score, count(*)
+        FROM {NPS_ANSWERS} WHERE created_at >= %(start)s AND created_at < %(end)s GROUP BY 1, 2, 3""",
     f"""SELECT d, c, unnest(ARRAY['sent:' || flow, 'sent_via:' || channel, 'requests_sent']),
                unnest(ARRAY[n, n, requests])
         FROM (SELECT {_DAY.format(col='sent_at')} d, COALESCE(channel_slug, '') c, flow, channel, count(*) n,

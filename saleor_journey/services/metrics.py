@@ -8,12 +8,12 @@ reviews carry no channel and are counted for the whole shop.
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from ..core.answers import CART_REASONS
-from ..core.flows import ABANDONED_CART, FLOWS
+from ..core.answers import CART_REASONS, NPS_SCORES, net_promoter_score, nps_band
+from ..core.flows import ABANDONED_CART, FLOWS, NPS_SURVEY
 from ..core.stages import Stage
 from . import flood
 from .figures import Figures
@@ -61,6 +61,25 @@ class ReasonShare:
 
 
 @dataclass(frozen=True, slots=True)
+class NpsWeek:
+    week_start: date
+    score: float | None
+    answers: int
+
+
+@dataclass(frozen=True, slots=True)
+class Nps:
+    score: float | None
+    promoters: int
+    passives: int
+    detractors: int
+    answers: int
+    surveys_sent: int
+    response_rate: float | None
+    weekly: list[NpsWeek]
+
+
+@dataclass(frozen=True, slots=True)
 class Metrics:
     period_start: datetime
     period_end: datetime
@@ -80,6 +99,7 @@ class Metrics:
     review_rate: float | None
     average_rating: float | None
     promoter_share: float | None
+    nps: Nps
     flows: list[FlowResult]
     delivery: list[ChannelDelivery]
 
@@ -109,8 +129,45 @@ def promoter_rating(settings: Any) -> int:
     return settings.policy.advocacy_min_rating if settings is not None else 4
 
 
-def compute(figures: Figures, start: datetime, end: datetime, promoter_rating: int) -> Metrics:
-    """Compute the metrics from a period's figures (services/figures.py, stored or live)."""
+def _bands(values: dict[str, Decimal]) -> dict[str, int]:
+    """Count a period's (or a week's) NPS answers per band from its ``nps:<score>`` figures."""
+    bands = {"promoter": 0, "passive": 0, "detractor": 0}
+    for score in NPS_SCORES:
+        bands[nps_band(score)] += int(values.get(f"nps:{score}", 0))
+    return bands
+
+
+def nps(figures: Figures, days: dict[date, dict[str, Decimal]] | None = None,
+        first: date | None = None, last: date | None = None) -> Nps:
+    """Compute a period's Net Promoter Score (% promoters - % detractors), its answers, and a line per week.
+
+    Weeks start on Monday; the first and last may be partial (the period's
+    days only), and a week without answers has no score.
+    """
+    bands = _bands(figures.values)
+    answers = sum(bands.values())
+    sent = int(figures.get(f"sent:{NPS_SURVEY}"))
+    weekly: list[NpsWeek] = []
+    if days is not None and first is not None and last is not None:
+        week = first - timedelta(days=first.weekday())
+        while week <= last:
+            totals: dict[str, Decimal] = defaultdict(Decimal)
+            for offset in range(7):
+                for name, value in days.get(week + timedelta(days=offset), {}).items():
+                    if name.startswith("nps:"):
+                        totals[name] += value
+            counted = _bands(totals)
+            weekly.append(NpsWeek(week, net_promoter_score(counted["promoter"], counted["passive"], counted["detractor"]),
+                                  sum(counted.values())))
+            week += timedelta(days=7)
+    return Nps(score=net_promoter_score(bands["promoter"], bands["passive"], bands["detractor"]),
+               promoters=bands["promoter"], passives=bands["passive"], detractors=bands["detractor"], answers=answers,
+               surveys_sent=sent, response_rate=_rate(answers, sent), weekly=weekly)
+
+
+def compute(figures: Figures, start: datetime, end: datetime, promoter_rating: int,
+            days: dict[date, dict[str, Decimal]] | None = None) -> Metrics:
+    """Compute the metrics from a period's figures (services/figures.py, stored or live); ``days`` for the trends."""
     count = lambda name: int(figures.get(name))  # noqa: E731 - a short local reader
     pauses = flood.current_pauses()
     flows = [
@@ -145,6 +202,7 @@ def compute(figures: Figures, start: datetime, end: datetime, promoter_rating: i
         review_requests_sent=requests, reviews_received=reviews, review_rate=_rate(reviews, requests),
         average_rating=round(sum(r * n for r, n in ratings.items()) / reviews, 2) if reviews else None,
         promoter_share=_rate(sum(n for r, n in ratings.items() if r >= promoter_rating), reviews),
+        nps=nps(figures, days, start.date(), (end - timedelta(days=1)).date()),
         flows=flows,
         delivery=[ChannelDelivery(channel=c, **{k: kinds.get(k, 0) for k in (
             "sent", "delivered", "opened", "clicked", "bounced", "complained", "failed")})

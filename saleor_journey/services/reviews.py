@@ -64,7 +64,7 @@ def attempt_allowed(token: str, client: str) -> bool:
             and ratelimit.allowed(f"journey-review:address:{client}", ATTEMPTS_PER_ADDRESS_PER_HOUR, 3600))
 
 
-def _dashboard_order_url(settings: JourneySettings, order_id: str) -> str | None:
+def dashboard_order_url(settings: JourneySettings, order_id: str) -> str | None:
     """Link to the order in Saleor's Dashboard (its routes take the order's GraphQL ID), when its address is set."""
     base = settings.delivery.dashboard_url
     if not base:
@@ -108,7 +108,7 @@ def submit(claims: dict[str, Any], review: ReviewInput, language: str, settings:
             language=settings.for_channel(claims.get("c")).language or "en",
             context={"rating": review.rating, "title": review.title, "text": review.text,
                      "product": claims.get("n") or f"#{claims['p']}", "variant": claims.get("vn") or "",
-                     "order_number": claims.get("no") or "", "order_url": _dashboard_order_url(settings, claims["o"])},
+                     "order_number": claims.get("no") or "", "order_url": dashboard_order_url(settings, claims["o"])},
         ))
     logger.info("journey: %d-star review of product %s received", review.rating, claims["p"])
     return row

@@ -53,6 +53,12 @@ def figures(output: str) -> dict[str, dict[str, int]]:
     rows["carts"] = {"with_items": int(carts.group(1)), "abandoned": int(carts.group(2)), "rate": int(carts.group(3)),
                      "answers": int(carts.group(4))}
     rows["reasons"] = {reason: int(n) for reason, n in re.findall(r"(\w+) (\d+)", carts.group(5))}
+    nps = re.search(r"NPS (-?[\d.]+|None) from (\d+) answers to (\d+) surveys \(.*?\): promoters (\d+), passives (\d+),"
+                    r" detractors (\d+)", output)
+    assert nps, output
+    rows["nps"] = {"score": float(nps.group(1)) if nps.group(1) != "None" else None,
+                   **{k: int(nps.group(i)) for i, k in enumerate(("answers", "sent", "promoters", "passives",
+                                                                  "detractors"), start=2)}}
     revenue = re.search(r"recovered revenue ([\d.]+) EUR", output)
     rows["recovered"] = {"cents": round(float(revenue.group(1)) * 100) if revenue else 0}
     return rows
@@ -85,7 +91,7 @@ def test_the_demo_replays_a_shop_prints_the_funnel_and_serves_its_pages(tmp_path
             assert shown[stage]["customers"] > 0, f"nobody in {stage}:\n{output}"
             assert shown[stage]["reached"] > 0, f"nobody reached {stage} in the period:\n{output}"
         assert int(funnel["lapsed"]) > 0, output
-        for flow in ("abandoned_cart", "post_purchase", "review_request", "win_back", "welcome"):
+        for flow in ("abandoned_cart", "post_purchase", "review_request", "win_back", "welcome", "nps_survey"):
             assert shown[flow]["started"] > 0, f"{flow} started nothing:\n{output}"
             assert shown[flow]["sent"] > 0, f"{flow} sent nothing:\n{output}"
         for flow in ("abandoned_cart", "win_back"):
@@ -97,6 +103,11 @@ def test_the_demo_replays_a_shop_prints_the_funnel_and_serves_its_pages(tmp_path
         assert len([n for n in shown["reasons"].values() if n]) >= 3, f"too few reasons given:\n{output}"
         assert shown["reviews"]["received"] > 0, f"no reviews:\n{output}"
         assert shown["reviews"]["rated"], output
+        nps = shown["nps"]
+        assert nps["answers"] > 0, f"no NPS answers:\n{output}"
+        assert nps["answers"] == nps["promoters"] + nps["passives"] + nps["detractors"], output
+        assert min(nps["promoters"], nps["detractors"]) > 0, f"NPS without promoters or detractors:\n{output}"
+        assert nps["score"] == round((nps["promoters"] - nps["detractors"]) * 100 / nps["answers"], 1), output
         for event in ("delivered", "opened", "clicked", "bounced"):
             assert shown["email"][event] > 0, f"no email {event}:\n{output}"
         assert shown["sms"]["delivered"] > 0, f"no text delivered:\n{output}"
@@ -135,6 +146,8 @@ def test_the_demo_replays_a_shop_prints_the_funnel_and_serves_its_pages(tmp_path
         assert f'data-key="purchase" data-value="{funnel["purchase"]}"' in report
         assert f'<b id="cart-reasons-given">{shown["carts"]["answers"]}</b>' in report  # the report says what the API says
         assert "The reason given most: " in report
+        assert f'<b id="nps-answers">{nps["answers"]}</b>' in report
+        assert report.count('class="point"') >= 1  # the weekly NPS line has points
         # The provider's delivery reports came back through the plugin's tracking webhook.
         email_row = re.search(r"<tr><td>email</td><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td>", report)
         assert email_row

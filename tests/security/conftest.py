@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from saleor_journey.delivery.tokens import cart_reason_token, review_token, unsubscribe_token
+from saleor_journey.delivery.tokens import cart_reason_token, nps_token, review_token, unsubscribe_token
 from saleor_journey.models import ScheduledMessage
 from tests.browsing import FormClient
 from tests.conftest import activate_plugin, delivery_configuration
@@ -26,6 +26,9 @@ def shop(
         recipient="cart@example.com", flow="abandoned_cart", step="reminder_1", subject_key="checkout:00000000-0000-0000-0000-000000000001",
         context={"checkout": "00000000-0000-0000-0000-000000000001"}).dedupe_key)
     order, variant = make_order(), make_variant()
+    survey = ScheduledMessage.objects.get(dedupe_key=make_message(
+        recipient="nps@example.com", flow="nps_survey", step="survey", subject_key=f"order:{order.pk}",
+        context={"order": str(order.pk)}).dedupe_key)
     keys = Keys(
         staff_token=token_for(MANAGE_USERS, MANAGE_ORDERS, email="owner@example.com"),
         unsubscribe_token=unsubscribe_token(gone.pk),
@@ -35,6 +38,7 @@ def shop(
         esp_basic_auth="esp:hook-secret",
         message_id=kept.pk,
         cart_reason_token=cart_reason_token(cart.pk),
+        nps_token=nps_token(survey.pk),
     )
     # The unsubscribe link was used once already: what the probes send is a replay.
     assert FormClient().post(f"{BASE}/unsubscribe/{keys.unsubscribe_token}/", {}).status_code == 200

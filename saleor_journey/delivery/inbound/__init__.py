@@ -1,4 +1,4 @@
-"""Inbound HTTP on the plugin route: unsubscribe links, review and cart-reason pages, Twilio and ESP callbacks.
+"""Inbound HTTP on the plugin route: unsubscribe links, review, cart-reason and NPS pages, Twilio and ESP callbacks.
 
 Every handler authenticates first (signed token, Twilio signature, ESP basic
 auth), deduplicates by the provider's event id, and changes nothing when it
@@ -12,9 +12,9 @@ from django.http import HttpRequest, HttpResponse
 
 from ...config import JourneySettings
 from ...exceptions import ForgedCallbackError
-from ...routes import CART_REASON, ESP_TRACKING, REVIEW, TWILIO_INBOUND, TWILIO_STATUS, UNSUBSCRIBE
+from ...routes import CART_REASON, ESP_TRACKING, NPS, REVIEW, TWILIO_INBOUND, TWILIO_STATUS, UNSUBSCRIBE
 from ...web import Refused
-from . import cart_reason, esp, review, twilio, unsubscribe
+from . import cart_reason, esp, nps, review, twilio, unsubscribe
 
 Handler = Callable[[HttpRequest, str, JourneySettings], HttpResponse]
 
@@ -25,6 +25,7 @@ ROUTES: list[tuple[str, Handler]] = [
     (ESP_TRACKING, esp.handle_tracking),
     (REVIEW, review.handle),
     (CART_REASON, cart_reason.handle),
+    (NPS, nps.handle),
 ]
 
 
@@ -33,8 +34,8 @@ def route(request: HttpRequest, path: str, settings: JourneySettings, record: An
     for prefix, handler in ROUTES:
         if path.startswith(prefix):
             try:
-                if handler is review.handle:
-                    return review.handle(request, path[len(prefix):], settings, record)
+                if handler in (review.handle, nps.handle):  # answers that are journey events
+                    return handler(request, path[len(prefix):], settings, record)  # type: ignore[call-arg]
                 return handler(request, path[len(prefix):], settings)
             except ForgedCallbackError as exc:
                 return HttpResponse(str(exc), status=exc.status, content_type="text/plain")

@@ -21,15 +21,11 @@ from ...services import answers, ratelimit
 from ...web import read_form
 from .. import cart_reasons, rendering
 from ..tokens import read_cart_reason_token
+from .page import page
 
 
 def _page(lang: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
-    response = HttpResponse(rendering.render_page("cart_reason", lang, context), status=status,
-                            content_type="text/html; charset=utf-8")
-    response["Cache-Control"] = "no-store"
-    response["X-Robots-Tag"] = "noindex"
-    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"
-    return response
+    return page("cart_reason", lang, context, status)
 
 
 def _context(message: ScheduledMessage, settings: JourneySettings, lang: str, chosen: str | None,

@@ -18,18 +18,13 @@ from ...services import ratelimit, reviews
 from ...web import read_form
 from .. import rendering
 from ..tokens import read_review_token
+from .page import PAGE_CSP, page
 
 
 def _page(lang: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
-    response = HttpResponse(rendering.render_page("review", lang, context), status=status,
-                            content_type="text/html; charset=utf-8")
-    response["Cache-Control"] = "no-store"
-    response["X-Robots-Tag"] = "noindex"
     image = _origin(context.get("image"))
-    response["Content-Security-Policy"] = (
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
-        + (f"; img-src {image}" if image else ""))
-    return response
+    return page("review", lang, context, status, f"{PAGE_CSP}; frame-ancestors 'none'"
+                + (f"; img-src {image}" if image else ""))
 
 
 def _origin(url: str | None) -> str | None:

@@ -20,12 +20,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         out = Path(options["out"])
         out.mkdir(parents=True, exist_ok=True)
-        everything = FlowSettings()
+        everything = FlowSettings.everything()
         written = 0
         for flow in FLOWS:
-            steps = everything.steps(flow) if flow != "welcome" else ()
-            names = [s.name for s in steps] or (["email"] if flow == "welcome" else [])
-            for step in names:
+            for step in [s.name for s in everything.steps(flow)]:
                 for lang in rendering.LANGUAGES:
                     rendered = rendering.render(flow, step, sample_context(flow, step), [lang], options["template_dir"])
                     if rendered.language != lang:
